@@ -1,0 +1,340 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Proves the loopback test bed itself: delv and unbound-host see good.example as secure and each
+DNS fault as intended, nothing outside example. resolves or leaves loopback, Prosody serves the
+bed's certificates on every port, and the bed stops exactly what it started."""
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import time
+
+import pytest
+
+import testbed
+from testbed.pki import spki_of
+
+TIMEOUT = 20  # seconds for any one tool run; no test may hang
+PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+
+
+def run(argv, timeout=TIMEOUT, input=None):
+    return subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout,
+                          input=input, stdin=None if input is not None else subprocess.DEVNULL)
+
+
+# --- DNS verdicts --------------------------------------------------------------------------
+
+def delv(bed, name, rdtype):
+    """delv's verdict on name/rdtype through the bed's named: secure, insecure, bogus or
+    servfail, with delv's output."""
+    cp = run(["delv", f"@{bed.info()['named']['address']}", "-p", bed.named.port,
+              "-a", bed.trust_anchor["bind"], "+root=example.", name, rdtype])
+    out = cp.stdout + cp.stderr
+    if "; fully validated" in out or "; negative response, fully validated" in out:
+        return "secure", out
+    if "; unsigned answer" in out:
+        return "insecure", out
+    if re.search(r"broken trust chain|no valid signature|RRSIG has expired|insecurity proof failed",
+                 out):
+        return "bogus", out
+    if "resolution failed" in out:
+        return "servfail", out
+    return "unknown", out
+
+
+def unbound_host(bed, name, rdtype, conf=None):
+    """unbound-host's verdict with the bed's unbound.conf: secure, insecure, bogus, servfail,
+    refused or nxdomain, with its output."""
+    cp = run(["unbound-host", "-C", conf or bed.unbound_conf, "-v", "-t", rdtype, name])
+    out = cp.stdout + cp.stderr
+    for pattern, verdict in (("REFUSED", "refused"), ("SERVFAIL", "servfail"),
+                             ("(BOGUS", "bogus"), ("(insecure)", "insecure"),
+                             ("(secure)", "secure")):
+        if pattern in out:
+            return verdict, out
+    return "unknown", out
+
+
+# Derived once for this module: these domains are only read, never changed.
+DNS_FAULTS = {  # fault -> (delv verdict, unbound-host verdict)
+    "unsigned": ("insecure", "insecure"),
+    "island": ("insecure", "insecure"),
+    "wrong-ds": ("bogus", "bogus"),
+    "expired-rrsig": ("bogus", "bogus"),
+    "expiring-rrsig": ("secure", "secure"),
+    "servfail": ("servfail", "servfail"),
+}
+
+
+@pytest.fixture(scope="module")
+def dns_faults(bed):
+    return {fault: bed.derive(fault) for fault in DNS_FAULTS}
+
+
+GOOD_RRSETS = [
+    ("_xmpp-client._tcp.good.example", "SRV"),
+    ("_xmpp-server._tcp.good.example", "SRV"),
+    ("_xmpps-client._tcp.good.example", "SRV"),
+    ("_xmpps-server._tcp.good.example", "SRV"),
+    ("_xmpp-server._tcp.conference.good.example", "SRV"),
+    ("xmpp.good.example", "A"),
+    ("xmpp.good.example", "AAAA"),
+]
+
+
+def good_rrsets(bed):
+    tlsa = [(owner, "TLSA") for owner in bed.good.target.tlsa]
+    assert len(tlsa) == 4, bed.good.target.tlsa
+    return GOOD_RRSETS + tlsa
+
+
+def test_good_example_is_fully_validated_by_delv(bed):
+    for name, rdtype in good_rrsets(bed):
+        verdict, out = delv(bed, name, rdtype)
+        assert verdict == "secure", f"{name}/{rdtype}: {out}"
+    # The records carry the bed's real ports.
+    _, out = delv(bed, "_xmpps-client._tcp.good.example", "SRV")
+    assert f" {bed.good.port('xmpps-client')} xmpp.good.example." in out, out
+
+
+def test_good_example_is_secure_for_unbound_host(bed):
+    for name, rdtype in good_rrsets(bed):
+        verdict, out = unbound_host(bed, name, rdtype)
+        assert verdict == "secure", f"{name}/{rdtype}: {out}"
+
+
+@pytest.mark.parametrize("fault", sorted(DNS_FAULTS))
+def test_dns_fault_verdicts(bed, dns_faults, fault):
+    domain = dns_faults[fault]
+    name = f"_xmpp-client._tcp.{domain.name}"
+    want_delv, want_unbound = DNS_FAULTS[fault]
+    verdict, out = delv(bed, name, "SRV")
+    assert verdict == want_delv, f"delv {name}: {out}"
+    verdict, out = unbound_host(bed, name, "SRV")
+    assert verdict == want_unbound, f"unbound-host {name}: {out}"
+
+
+def test_bogus_answers_say_why(bed, dns_faults):
+    _, out = unbound_host(bed, f"xmpp.{dns_faults['expired-rrsig'].name}", "A")
+    assert "signature expired" in out, out  # val-log-level 2 fills why_bogus
+    _, out = unbound_host(bed, f"xmpp.{dns_faults['wrong-ds'].name}", "A")
+    assert "DS" in out, out
+
+
+def test_names_outside_example_are_refused_at_once(bed):
+    for name in ("debian.org", "example.com", "com", "good.example.org"):
+        t0 = time.monotonic()
+        verdict, out = unbound_host(bed, name, "A")
+        assert verdict == "refused", f"{name}: {out}"
+        assert time.monotonic() - t0 < 2, f"{name} took {time.monotonic() - t0:.1f}s"
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace not installed")
+def test_resolver_sends_nothing_beyond_loopback(bed, tmp_path):
+    trace = tmp_path / "trace"
+    for name, rdtype in (("debian.org", "A"), ("_xmpp-client._tcp.good.example", "SRV"),
+                         (f"xmpp.{bed.derive('wrong-ds').name}", "A")):
+        cp = run(["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg",
+                  "-o", trace, "unbound-host", "-C", bed.unbound_conf, "-t", rdtype, name])
+        assert cp.returncode in (0, 1), cp.stderr
+        text = trace.read_text()
+        v4 = re.findall(r'inet_addr\("([0-9.]+)"\)', text)
+        v6 = re.findall(r'inet_pton\(AF_INET6, "([0-9a-f:]+)"', text)
+        outside = [a for a in v4 if not a.startswith("127.")] + [a for a in v6 if a != "::1"]
+        assert not outside, f"{name}: packets to {outside}\n{text}"
+        if name == "debian.org":
+            assert not v4 and not v6, f"a refused name sent packets:\n{text}"
+
+
+def test_default_local_zones_do_not_hide_example(bed):
+    # unbound's built-in local zones (test., invalid., localhost., ...) never include example.
+    verdict, out = unbound_host(bed, "example.", "SOA")
+    assert verdict == "secure", out
+
+
+# --- TLS ------------------------------------------------------------------------------------
+
+def served(address, port, *, starttls=None, host=None, sni=None, alpn=None):
+    """The chain (list of DER) a bed server presents, via openssl s_client."""
+    argv = ["openssl", "s_client", "-connect", f"[{address}]:{port}" if ":" in address
+            else f"{address}:{port}", "-showcerts"]
+    if starttls:
+        argv += ["-starttls", starttls, "-xmpphost", host]
+    argv += ["-servername", sni] if sni else ["-noservername"]
+    if alpn:
+        argv += ["-alpn", alpn]
+    cp = run(argv)
+    pems = PEM_RE.findall(cp.stdout)
+    assert pems, f"no certificate from {' '.join(argv)}:\n{cp.stdout[-1500:]}\n{cp.stderr[-1500:]}"
+    return [ssl.PEM_cert_to_DER_cert(p) for p in pems]
+
+
+def sha256(der):
+    return hashlib.sha256(der).hexdigest()
+
+
+def probe(domain, service, host=None, target=0, address=None):
+    """The chain presented for `host` (default: the domain) on `service` of an SRV target."""
+    t = domain.targets[target]
+    host = host or domain.name
+    port = t.ports[service]
+    address = address or t.addresses[0]
+    if service.startswith("xmpps"):
+        alpn = "xmpp-client" if service.endswith("client") else "xmpp-server"
+        return served(address, port, sni=host, alpn=alpn)
+    kind = "xmpp" if service.endswith("client") else "xmpp-server"
+    return served(address, port, starttls=kind, host=host)
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
+@pytest.mark.parametrize("service", testbed.SERVICES)
+def test_prosody_serves_the_bed_certificate(bed, service, address):
+    chain = probe(bed.good, service, address=address)
+    assert sha256(chain[0]) == bed.good.cert.sha256
+    # leaf + CA, so that DANE-TA (2 x x) can match too
+    assert len(chain) == 2 and chain[1] == bed.ca.der
+
+
+@pytest.mark.parametrize("service", ["xmpp-server", "xmpps-server"])
+def test_muc_domain_is_served_over_s2s(bed, service):
+    chain = probe(bed.good, service, host="conference.good.example")
+    assert sha256(chain[0]) == bed.good.cert.sha256
+
+
+def test_tlsa_of_good_example_matches_the_served_key(bed):
+    for service in testbed.SERVICES:
+        port = bed.good.port(service)
+        spki = spki_of(probe(bed.good, service)[0])
+        answer = bed.query(f"_{port}._tcp.xmpp.good.example", "TLSA").answer
+        tlsa = [rr for rrset in answer if rrset.rdtype == 52 for rr in rrset]
+        assert [(r.usage, r.selector, r.mtype, r.cert.hex()) for r in tlsa] == \
+            [(3, 1, 1, hashlib.sha256(spki).hexdigest())], f"{service} port {port}"
+
+
+def openssl_x509(der, *args):
+    pem = ssl.DER_cert_to_PEM_cert(der)
+    return run(["openssl", "x509", "-noout", *args], input=pem)
+
+
+def test_cert_wrong_name_fault(bed):
+    d = bed.derive("cert-wrong-name")
+    for service in testbed.SERVICES:
+        leaf = probe(d, service)[0]
+        assert sha256(leaf) == d.cert.sha256
+        cp = openssl_x509(leaf, "-checkhost", d.name)
+        assert "does NOT match" in cp.stdout, cp.stdout
+    # DANE-EE still matches: only the name is wrong.
+    assert d.target.tlsa[f"_{d.port('xmpp-client')}._tcp.{d.target.name}"] == \
+        [f"3 1 1 {d.cert.spki_sha256}"]
+
+
+def test_cert_expired_fault(bed):
+    d = bed.derive("cert-expired")
+    assert d.cert.not_after < dt.datetime.now(dt.timezone.utc)
+    for service in testbed.SERVICES:
+        leaf = probe(d, service)[0]
+        assert sha256(leaf) == d.cert.sha256
+        assert openssl_x509(leaf, "-checkend", "0").returncode == 1  # already expired
+        assert openssl_x509(leaf, "-checkhost", d.name).stdout.count("does match") == 1
+
+
+def test_tlsa_mismatch_fault(bed):
+    d = bed.derive("tlsa-mismatch")
+    leaf = probe(d, "xmpp-client")[0]
+    assert sha256(leaf) == d.cert.sha256
+    owner = f"_{d.port('xmpp-client')}._tcp.{d.target.name}"
+    verdict, out = unbound_host(bed, owner, "TLSA")
+    assert verdict == "secure", out
+    assert hashlib.sha256(spki_of(leaf)).hexdigest() not in out.lower()
+    assert "TLSA" in out or "type52" in out, out
+
+
+def test_second_server_fault(bed):
+    d = bed.derive("second-server")
+    assert [t.server for t in d.targets] == ["main", "second"]
+    assert d.targets[1].addresses[0] == "127.0.0.2"
+    verdict, out = unbound_host(bed, f"_xmpp-client._tcp.{d.name}", "SRV")
+    assert verdict == "secure" and out.count("has SRV record") == 2, out
+    for target in (0, 1):
+        t = d.targets[target]
+        cert = d.certs[t.server]
+        for service in testbed.SERVICES:
+            for address in t.addresses:
+                leaf = probe(d, service, target=target, address=address)[0]
+                assert sha256(leaf) == cert.sha256, (t.name, service, address)
+            owner = f"_{t.ports[service]}._tcp.{t.name}"
+            assert t.tlsa[owner] == [f"3 1 1 {cert.spki_sha256}"]
+            verdict, out = unbound_host(bed, owner, "TLSA")
+            assert verdict == "secure" and cert.spki_sha256 in out.lower(), out
+    assert d.certs["main"].spki_sha256 != d.certs["second"].spki_sha256
+
+
+def test_info_is_json_and_complete(bed):
+    info = json.loads(json.dumps(bed.info()))
+    good = info["domains"]["good.example"]
+    assert os.path.exists(good["cert"]) and os.path.exists(good["key"])
+    assert good["ports"] == bed.servers["main"].ports
+    assert set(info["pids"]) >= {"named", "prosody-main"}
+    for path in (info["unbound_conf"], info["ca"]["cert"], *info["trust_anchor"].values()):
+        assert os.path.exists(path), path
+
+
+# --- lifecycle ------------------------------------------------------------------------------
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_second_bed_runs_beside_the_first_and_stops_cleanly(bed, tmp_path):
+    with testbed.Bed(str(tmp_path / "bed2")) as other:
+        assert other.named.port != bed.named.port
+        ours, theirs = bed.servers["main"].ports.values(), other.servers["main"].ports.values()
+        assert not set(ours) & set(theirs)
+        other.derive("second-server")
+        pids = other.pids()
+        assert set(pids) == {"named", "prosody-main", "prosody-second"}
+        assert all(pid_alive(p) for p in pids.values())
+        verdict, out = unbound_host(other, "_xmpp-client._tcp.good.example", "SRV")
+        assert verdict == "secure", out
+    assert not [p for p in pids.values() if pid_alive(p)]
+    logs = other.logs()
+    assert "running" in logs["named"] and "Prosody" in logs["prosody-main"]
+    assert "testbed: generation" in logs["prosody-second"]
+    assert pid_alive(bed.named.server.pid)  # the session's bed is untouched
+
+
+def test_cli_up_prints_json_and_stops_on_sigterm(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(testbed.__file__)))
+    proc = subprocess.Popen([sys.executable, "-m", "testbed", "up", "--dir", tmp_path / "cli"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = []
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, f"testbed up ended early: {proc.stderr.read()}"
+            lines.append(line)
+            if line.rstrip() == "}":
+                break
+        info = json.loads("".join(lines))
+        assert info["dir"] == str(tmp_path / "cli")
+        pids = list(info["pids"].values())
+        assert pids and all(pid_alive(p) for p in pids)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(TIMEOUT) == 0, proc.stderr.read()
+        assert not [p for p in pids if pid_alive(p)]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(TIMEOUT)

@@ -1,0 +1,214 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""XMPP side of the test bed: a Prosody 0.12 instance with its own config, data directory, log
+and ports (c2s/s2s STARTTLS and Direct TLS), serving exactly the certificate the bed chose for
+each VirtualHost, and taking new hosts at run time (SIGHUP plus a small module of ours)."""
+
+import os
+import re
+import signal
+import threading
+
+from .proc import Server, free_port, port_open
+
+SERVICES = ("xmpp-client", "xmpp-server", "xmpps-client", "xmpps-server")
+# Prosody's listener option for each service (RFC 6120 STARTTLS, XEP-0368 Direct TLS).
+PORT_OPTIONS = {"xmpp-client": "c2s_ports", "xmpp-server": "s2s_ports",
+                "xmpps-client": "c2s_direct_tls_ports", "xmpps-server": "s2s_direct_tls_ports"}
+
+# Prosody 0.12 re-reads its config on SIGHUP but never activates a VirtualHost or Component
+# added to it (hostmanager only activates hosts at start-up; verified). This global module
+# reconciles the running hosts with the config on every reload and logs a marker line with the
+# config's generation, which the bed waits for.
+_MODULE = """\
+-- Written by the xdane test bed. Activates hosts added to the config on reload (SIGHUP),
+-- deactivates removed ones, and logs the config generation once it is in force.
+module:set_global();
+local hostmanager = require "core.hostmanager";
+local configmanager = require "core.configmanager";
+
+local function reconcile()
+	local config = configmanager.getconfig();
+	for host in pairs(prosody.hosts) do
+		if not config[host] then
+			hostmanager.deactivate(host, { condition = "host-gone", text = "removed by the test bed" });
+		end
+	end
+	for host, host_config in pairs(config) do
+		if host ~= "*" and host_config.enabled ~= false and not prosody.hosts[host] then
+			local ok, err = hostmanager.activate(host, host_config);
+			if not ok then
+				module:log("error", "testbed: activating %s failed: %s", host, tostring(err));
+			end
+		end
+	end
+end
+
+local function ready()
+	local generation = configmanager.get("*", "testbed_generation");
+	module:log("info", "testbed: generation %s ready", tostring(generation));
+end
+
+module:hook_global("server-started", ready);
+-- Priority above portmanager's handler (-1): it then builds the SNI contexts of the new hosts.
+module:hook_global("config-reloaded", function () reconcile(); ready(); end, 1);
+"""
+
+
+def _lua(s):
+    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Prosody:
+    """One Prosody process; `hosts` maps each VirtualHost/Component to the Cert it serves.
+
+    Certificate selection, verified on 0.12: STARTTLS uses the host's `ssl` table (chosen by the
+    stream's `to`), Direct TLS the SNI context built from the per-host `certificate` file (with
+    its `.key` beside it) or `<service>_ssl`; `certificates` points at an empty directory so the
+    automatic index (which skips expired certificates) never interferes.
+    """
+
+    def __init__(self, name, directory, addresses, default_cert, log_level="info"):
+        self.name = name
+        self.dir = os.path.abspath(directory)
+        self.addresses = list(addresses)
+        self.default_cert = default_cert
+        self.log_level = log_level
+        self.conf = os.path.join(self.dir, "prosody.cfg.lua")
+        self.log_path = os.path.join(self.dir, "prosody.log")
+        self.stdout_path = os.path.join(self.dir, "prosody.stdout")
+        self.pidfile = os.path.join(self.dir, "prosody.pid")
+        for sub in ("data", "plugins", "empty-certs"):
+            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        with open(os.path.join(self.dir, "plugins", "mod_testbed_hosts.lua"), "w") as f:
+            f.write(_MODULE)
+        self.ports = {}
+        for service in SERVICES:
+            self.ports[service] = free_port(tuple(self.addresses))
+        self.hosts = {}  # name -> (Cert, component module or None)
+        self.generation = 0
+        self.server = None
+        self._lock = threading.Lock()
+        self._log_offset = 0
+
+    def set_host(self, host, cert, component=None):
+        """Declare (or replace) a VirtualHost, or a Component with `component` ("muc")."""
+        self.hosts[host] = (cert, component)
+
+    def remove_host(self, host):
+        self.hosts.pop(host, None)
+
+    def _write_config(self):
+        d = self.default_cert
+        lines = [
+            "-- Written by the xdane test bed; rewritten on every change (then SIGHUP).",
+            f"testbed_generation = {self.generation}",
+            f"pidfile = {_lua(self.pidfile)}",
+            "run_as_root = true  -- CI runs as root; Prosody refuses without this",
+            f"data_path = {_lua(os.path.join(self.dir, 'data'))}",
+            f"plugin_paths = {{ {_lua(os.path.join(self.dir, 'plugins'))} }}",
+            f"log = {{ {{ levels = {{ min = {_lua(self.log_level)} }}, to = \"file\", "
+            f"filename = {_lua(self.log_path)} }} }}",
+            "-- An empty directory: no automatic certificate index, only what each host names.",
+            f"certificates = {_lua(os.path.join(self.dir, 'empty-certs'))}",
+            f"interfaces = {{ {', '.join(_lua(a) for a in self.addresses)} }}",
+            "local_interfaces = { }",
+        ]
+        for service, option in PORT_OPTIONS.items():
+            lines.append(f"{option} = {{ {self.ports[service]} }}")
+        lines += [
+            'modules_enabled = { "tls", "saslauth", "dialback", "disco", "ping", "posix", '
+            '"testbed_hosts" }',
+            "s2s_secure_auth = false",
+            "-- The Direct TLS ports need a default context (clients without SNI get it).",
+            f"ssl = {{ certificate = {_lua(d.chain)}, key = {_lua(d.key)} }}",
+            "",
+        ]
+        for host, (cert, component) in self.hosts.items():
+            ssl = f"{{ certificate = {_lua(cert.chain)}, key = {_lua(cert.key)} }}"
+            if component:
+                head = f"Component {_lua(host)} {_lua(component)}"
+            else:
+                head = f"VirtualHost {_lua(host)}"
+            lines += [head,
+                      f"\tssl = {ssl}",
+                      f"\tc2s_direct_tls_ssl = {ssl}",
+                      f"\ts2s_direct_tls_ssl = {ssl}",
+                      f"\tcertificate = {_lua(cert.chain)}", ""]
+        tmp = self.conf + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("\n".join(lines))
+        os.replace(tmp, self.conf)
+
+    def _generation_seen(self, generation):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                f.seek(self._log_offset)
+                text = f.read()
+        except FileNotFoundError:
+            return False
+        return re.search(rf"testbed: generation {generation} ready", text) is not None
+
+    def _check_errors(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                f.seek(self._log_offset)
+                text = f.read()
+        except FileNotFoundError:
+            return
+        bad = [line for line in text.splitlines() if "\terror\t" in line]
+        if bad:
+            raise self.server.fail("errors in the log:\n" + "\n".join(bad[-10:]))
+
+    def start(self):
+        """Start Prosody (then wait with `wait_ready`)."""
+        self._write_config()
+        for path in (self.log_path, self.stdout_path):  # one run per log, also in a reused dir
+            open(path, "w").close()
+        # -F: stay in the foreground (0.12 deprecates `daemonize = false` in the config).
+        self.server = Server(f"prosody-{self.name}", ["prosody", "--config", self.conf, "-F"],
+                             log_path=self.log_path, stdout_path=self.stdout_path,
+                             cwd=self.dir).start()
+        return self
+
+    def wait_ready(self, timeout=15.0):
+        """Wait until Prosody runs the current config and every port accepts connections."""
+        g = self.generation
+        self.server.wait_until(lambda: self._generation_seen(g), f"generation {g} in the log",
+                               timeout=timeout)
+        for service, port in self.ports.items():
+            for a in self.addresses:
+                self.server.wait_until(lambda: port_open(a, port),
+                                       f"{service} port {a}:{port} open", timeout=timeout)
+        self._check_errors()
+        self._advance_log()
+
+    def _advance_log(self):
+        try:
+            self._log_offset = os.path.getsize(self.log_path)
+        except FileNotFoundError:
+            self._log_offset = 0
+
+    def apply(self, timeout=10.0):
+        """Write the config with the current hosts, SIGHUP, wait until Prosody runs it."""
+        with self._lock:
+            self.generation += 1
+            self._write_config()
+            self.server.signal(signal.SIGHUP)
+            g = self.generation
+            self.server.wait_until(lambda: self._generation_seen(g),
+                                   f"reload to generation {g}", timeout=timeout)
+            self._check_errors()
+            self._advance_log()
+
+    @property
+    def pid(self):
+        return self.server.pid if self.server else None
+
+    def info(self):
+        return {"pid": self.pid, "addresses": self.addresses, "ports": dict(self.ports),
+                "config": self.conf, "log": self.log_path, "stdout": self.stdout_path,
+                "hosts": sorted(self.hosts)}
+
+    def stop(self, timeout=5.0):
+        if self.server:
+            self.server.stop(timeout)
