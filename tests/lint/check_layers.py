@@ -67,7 +67,33 @@ def check(root):
     return problems
 
 
+def self_test():
+    """The checker itself: a small tree with one violation of each kind must yield each."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "docs").mkdir()
+        (root / "docs" / "ARCHITECTURE.md").write_text(
+            "| folder | may use | holds |\n| --- | --- | --- |\n"
+            "| `common/` | libc | x |\n| `certs/` | common, OpenSSL | x |\n"
+            "| `gone/` | common | x |\n")
+        (root / "common").mkdir()
+        (root / "certs").mkdir()
+        (root / "common" / "a.c").write_text('#include "certs/cert.h"\n#include <ldns/ldns.h>\n')
+        (root / "certs" / "b.c").write_text('#include "common/err.h"\n#include <openssl/x509.h>\n')
+        problems = check(root)
+    expected = ["names `gone/`", "common/a.c:1: includes certs/", "common/a.c:2: includes <ldns"]
+    missing = [e for e in expected if not any(e in p for p in problems)]
+    if missing or len(problems) != len(expected):
+        print(f"self-test: expected {expected}, got {problems}")
+        return 1
+    print("layering self-test: every violation found")
+    return 0
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2])
     problems = check(root)
     for p in problems:
