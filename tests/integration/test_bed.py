@@ -276,6 +276,84 @@ def test_second_server_fault(bed):
     assert d.certs["main"].spki_sha256 != d.certs["second"].spki_sha256
 
 
+# --- changing a domain in place -------------------------------------------------------------
+
+def tlsa_of(bed, owner):
+    verdict, out = unbound_host(bed, owner, "TLSA")
+    return verdict, sorted(re.findall(r"TLSA record (3 1 1 [0-9A-F]+)", out))
+
+
+def test_republish_breaks_and_repairs_a_domain(bed):
+    d = bed.derive()
+    name = f"xmpp.{d.name}"
+    assert unbound_host(bed, name, "A")[0] == "secure"
+    # More than a day past: unbound accepts up to val-sig-skew-max (1 day) of clock skew.
+    d.spec.expiration = testbed.pki.utcnow() - dt.timedelta(days=2)
+    d.spec.inception = d.spec.expiration - dt.timedelta(days=7)
+    d = bed.republish(d)
+    assert d.serial == 2
+    assert unbound_host(bed, name, "A")[0] == "bogus"
+    d.spec.expiration = d.spec.inception = None
+    d = bed.republish(d)
+    assert unbound_host(bed, name, "A")[0] == "secure"
+
+
+def test_serve_cert_replaces_the_served_certificate(bed):
+    d = bed.derive()
+    old = d.cert
+    new = bed.ca.issue(f"{d.name}-next", cn=d.name, dns=[d.name, d.muc], srv=list(old.srv_ids))
+    bed.serve_cert(d, new)
+    assert d.cert is new
+    for service in testbed.SERVICES:
+        assert sha256(probe(d, service)[0]) == new.sha256, service
+    assert sha256(probe(d, "xmpp-server", host=d.muc)[0]) == new.sha256
+    # DNS is left alone: the published TLSA still pins the old key.
+    owner = f"_{d.port('xmpp-client')}._tcp.{d.target.name}"
+    assert tlsa_of(bed, owner) == ("secure", [f"3 1 1 {old.spki_sha256.upper()}"])
+
+
+def test_inline_signed_zone_follows_fragment_and_reload(bed):
+    # The file publisher's way: write the fragment, bump the source serial, rndc reload.
+    d = bed.derive("inline-signed")
+    pub = d.publisher
+    owner = f"_{d.port('xmpp-client')}._tcp.{d.target.name}"
+    assert tlsa_of(bed, owner) == ("secure", [f"3 1 1 {d.cert.spki_sha256.upper()}"])
+    extra = "ab" * 32
+    with open(pub["fragment"], "a") as f:
+        f.write(f"{owner}. 300 IN TLSA 3 1 1 {extra}\n")
+    with open(pub["zone_file"]) as f:
+        text = f.read()
+    with open(pub["zone_file"], "w") as f:
+        f.write(text.replace(" 1 3600 600 86400 60", " 2 3600 600 86400 60"))
+    assert run(pub["reload_command"]).returncode == 0
+    deadline = time.monotonic() + 5
+    while tlsa_of(bed, owner)[1] != sorted([f"3 1 1 {d.cert.spki_sha256.upper()}",
+                                            f"3 1 1 {extra.upper()}"]):
+        assert time.monotonic() < deadline, tlsa_of(bed, owner)
+        time.sleep(0.1)
+    assert tlsa_of(bed, owner)[0] == "secure"
+
+
+def test_updatable_zone_takes_tsig_signed_updates(bed):
+    # The update publisher's way: RFC 2136 UPDATE with TSIG; named signs the change at once.
+    d = bed.derive("updatable")
+    pub = d.publisher
+    owner = f"_{d.port('xmpp-client')}._tcp.{d.target.name}"
+    extra = "cd" * 32
+    script = (f"server {pub['update_server']} {pub['update_port']}\nzone {d.name}\n"
+              f"update add {owner}. 300 IN TLSA 3 1 1 {extra}\nsend\n")
+    cp = run(["nsupdate", "-k", pub["tsig_key_file"]], input=script)
+    assert cp.returncode == 0, cp.stderr
+    deadline = time.monotonic() + 5
+    while f"3 1 1 {extra.upper()}" not in tlsa_of(bed, owner)[1]:
+        assert time.monotonic() < deadline, tlsa_of(bed, owner)
+        time.sleep(0.1)
+    assert tlsa_of(bed, owner)[0] == "secure"
+    # Without the key the update is refused.
+    cp = run(["nsupdate"], input=script.replace("cd" * 32, "ef" * 32))
+    assert cp.returncode != 0 and "REFUSED" in cp.stdout + cp.stderr
+
+
 def test_info_is_json_and_complete(bed):
     info = json.loads(json.dumps(bed.info()))
     good = info["domains"]["good.example"]

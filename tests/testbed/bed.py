@@ -6,6 +6,7 @@ each test then derives the broken domain it needs on a child zone of its own."""
 import atexit
 import inspect
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -61,6 +62,8 @@ class Domain:
     serial: int = 1
     zone_file: str = None  # what named loads (signed)
     source_file: str = None  # the unsigned source
+    fragment_file: str = None  # TLSA records $INCLUDEd by the source (spec.fragment)
+    publisher: dict = field(default_factory=dict)  # how xdane may change the zone
     keys: dict = field(default_factory=dict)
     ds: list = field(default_factory=list)
     delegation: list = field(default_factory=list)  # NS and DS lines in the parent
@@ -83,7 +86,8 @@ class Domain:
     def info(self):
         return {"name": self.name, "kind": self.kind, "zone": self.name + ".", "muc": self.muc,
                 "signed": self.signed, "serial": self.serial, "zone_file": self.zone_file,
-                "source_file": self.source_file,
+                "source_file": self.source_file, "fragment_file": self.fragment_file,
+                "publisher": dict(self.publisher),
                 "ds": list(self.ds),
                 "keys": dict(self.keys), "cert": self.cert.chain, "key": self.cert.key,
                 "certs": {s: c.info() for s, c in self.certs.items()},
@@ -101,12 +105,17 @@ class Bed:
     builds a new broken domain; `info()` describes it all as JSON-able data.
     """
 
-    def __init__(self, directory=None, *, prosody_log_level="info"):
+    def __init__(self, directory=None, *, prosody_log_level="info", keep_dir=True):
+        """`directory` (created if needed) holds everything; default a new temporary one,
+        removed by stop() only when `keep_dir` is false (logs are gone then)."""
         if directory:
             os.makedirs(directory, exist_ok=True)
             self.dir = os.path.abspath(directory)
+            self._own_dir = False
         else:
             self.dir = tempfile.mkdtemp(prefix="xdane-bed-")
+            self._own_dir = True
+        self.keep_dir = keep_dir
         self.prosody_log_level = prosody_log_level
         self.ca = None
         self.named = None
@@ -185,6 +194,8 @@ class Bed:
             except Exception as e:  # keep stopping the others
                 errors.append(f"{server}: {e}")
         atexit.unregister(self.stop)
+        if self._own_dir and not self.keep_dir and not errors:
+            shutil.rmtree(self.dir, ignore_errors=True)
         if errors:
             raise BedError("stopping the bed: " + "; ".join(errors))
 
@@ -288,7 +299,11 @@ class Bed:
             for name in changed:
                 self.servers[name].apply()
             options = spec.zone_options or 'type primary; file "{file}";'
+            if spec.signing == "inline":
+                options, keydir = self._inline_zone_options(spec)
             self.named.addzone(spec.name, options.replace("{file}", domain.zone_file))
+            if spec.signing == "inline":
+                self._adopt_inline_key(domain, keydir)
             self._delegations[spec.name] = domain.delegation
             self._publish_parent()
             if spec.zone_options is None:
@@ -304,6 +319,8 @@ class Bed:
         with self._lock:
             if isinstance(domain, str):
                 domain = self.domains[domain]
+            if domain.spec.updatable:
+                raise BedError(f"{domain.name} takes RFC 2136 updates; named refuses to reload it")
             new = self._build_zone(domain.spec, domain.certs, keys=domain.keys,
                                    serial=domain.serial + 1)
             self.named.reload(new.name, new.serial, new.zone_file)
@@ -399,6 +416,9 @@ class Bed:
                     records.append(f"{owner}. IN TLSA {rdata}")
             targets.append(Target(name=tname, server=t.server, addresses=addresses,
                                   ports=ports, tlsa=tlsa, cname=t.cname))
+        tlsa_lines = [r for r in records if " IN TLSA " in r]
+        if spec.fragment:
+            records = [r for r in records if " IN TLSA " not in r]
         if spec.srv:
             for owner, rrs in srv.items():
                 for prio, weight, port, target in rrs:
@@ -409,12 +429,26 @@ class Bed:
         # so that republish() can switch between signed and unsigned without touching named.
         unsigned = os.path.join(d, f"{name}.db")
         zone_path = os.path.join(d, f"{name}.zone")
+        fragment = None
+        if spec.fragment:
+            # The file publisher's fragment: only TLSA records, $INCLUDEd by the source.
+            fragment = os.path.join(d, f"{name}.tlsa")
+            with open(fragment, "w") as f:
+                f.write("".join(line + "\n" for line in tlsa_lines))
+            records.append(f'$INCLUDE "{fragment}"')
         text = (spec.zone_text if spec.zone_text is not None
                 else bdns.render_zone(name, serial, records, ttl=spec.ttl))
         with open(unsigned, "w") as f:
             f.write(text)
         keys, ds = dict(keys or {}), []
-        if spec.signed and spec.zone_text is None and spec.zone_options is None:
+        if spec.signing == "inline":
+            # named signs (add_domain finds its key and publishes the DS once it did).
+            if spec.signed is False or spec.zone_text is not None or spec.zone_options:
+                raise BedError(f"{name}: inline signing wants a signed, generated zone")
+            zone_path = unsigned
+            if spec.ds != "none" and "csk" in keys:
+                ds = self._ds(spec, bdns.Key.load(keys["csk"]), keys, d)
+        elif spec.signed and spec.zone_text is None and spec.zone_options is None:
             if "ksk" in keys:
                 ksk, zsk = bdns.Key.load(keys["ksk"]), bdns.Key.load(keys["zsk"])
             else:
@@ -423,24 +457,69 @@ class Bed:
                 keys.update(ksk=ksk.path, zsk=zsk.path)
             bdns.sign(name, unsigned, zone_path, [ksk, zsk], inception=spec.inception,
                       expiration=spec.expiration, nsec3=spec.nsec3)
-            if spec.ds == "match":
-                ds = [ksk.ds(digest) for digest in spec.ds_digests]
-            elif spec.ds == "other-key":
-                if "other" not in keys:
-                    keys["other"] = bdns.keygen(name, os.path.join(d, "other-key"), ksk=True).path
-                ds = [bdns.Key.load(keys["other"]).ds(digest) for digest in spec.ds_digests]
-            elif spec.ds != "none":
-                raise BedError(f"{name}: unknown ds mode {spec.ds!r}")
+            ds = self._ds(spec, ksk, keys, d)
         else:
             if spec.ds != "none":
                 raise BedError(f"{name}: ds={spec.ds!r} needs a signed zone")
             if spec.zone_options is None:
                 with open(zone_path, "w") as f:
                     f.write(text)
+        publisher = {}
+        if spec.signing == "inline":
+            publisher = {"zone": name, "zone_file": unsigned, "fragment": fragment}
+            if spec.updatable:
+                publisher.update(update_server=bdns.ADDRESS, update_port=self.named.port,
+                                 tsig_key_file=self.named.update_key_file,
+                                 tsig_key_name=self.named.update_key_name)
+            else:
+                publisher["reload_command"] = ["rndc", "-c", self.named.rndc_conf, "reload", name]
         return Domain(name=name, kind=spec.kind, spec=spec, muc=muc, signed=spec.signed,
-                      serial=serial, zone_file=zone_path, source_file=unsigned, keys=keys, ds=ds,
+                      publisher=publisher,
+                      serial=serial, zone_file=zone_path, source_file=unsigned,
+                      fragment_file=fragment, keys=keys, ds=ds,
                       delegation=[f"{name}. IN NS {bdns.NS_NAME}"] + ds, targets=targets,
                       srv=dict(srv) if spec.srv else {}, certs=dict(certs))
+
+    @staticmethod
+    def _ds(spec, ksk, keys, directory):
+        """The DS lines the parent publishes for `spec` (adds the other key to `keys`)."""
+        if spec.ds == "match":
+            return [ksk.ds(digest) for digest in spec.ds_digests]
+        if spec.ds == "other-key":
+            if "other" not in keys:
+                keys["other"] = bdns.keygen(spec.name, os.path.join(directory, "other-key"),
+                                            ksk=True).path
+            return [bdns.Key.load(keys["other"]).ds(digest) for digest in spec.ds_digests]
+        if spec.ds == "none":
+            return []
+        raise BedError(f"{spec.name}: unknown ds mode {spec.ds!r}")
+
+    def _inline_zone_options(self, spec):
+        keydir = os.path.join(self._zone_dir(spec.name), "keys")
+        os.makedirs(keydir, exist_ok=True)
+        options = (f'type primary; file "{{file}}"; dnssec-policy "{bdns.INLINE_POLICY}"; '
+                   f'inline-signing yes; key-directory "{keydir}";')
+        if spec.updatable:
+            options += f' allow-update {{ key "{self.named.update_key_name}"; }};'
+        return options, keydir
+
+    def _adopt_inline_key(self, domain, keydir, timeout=10.0):
+        """Wait until named signed the zone; take its CSK into the Domain (DS, delegation)."""
+        def signed():
+            try:
+                r = self.query(domain.name, "DNSKEY", timeout=0.3)
+            except Exception:
+                return False
+            return any(rrset.rdtype == 46 for rrset in r.answer)  # RRSIG over the DNSKEY set
+        self.named.server.wait_until(signed, f"named to sign {domain.name}", timeout=timeout)
+        keys = [bdns.Key.load(os.path.join(keydir, f[:-4])) for f in os.listdir(keydir)
+                if f.endswith(".key") and f.startswith(f"K{domain.name}.+")]
+        csk = [k for k in keys if k.ksk]
+        if len(csk) != 1:
+            raise self.named.server.fail(f"{domain.name}: want one CSK in {keydir}, found {keys}")
+        domain.keys["csk"] = csk[0].path
+        domain.ds = self._ds(domain.spec, csk[0], domain.keys, self._zone_dir(domain.name))
+        domain.delegation = [f"{domain.name}. IN NS {bdns.NS_NAME}"] + domain.ds
 
     @staticmethod
     def _tlsa_rdata(how, cert):

@@ -22,6 +22,7 @@ from .proc import BedError, Server, run
 ALGORITHM = "ECDSAP256SHA256"  # fast to generate and verify, validated by Debian's libunbound
 ADDRESS = "127.0.0.1"  # named can listen only on addresses configured on lo (NOTES.md)
 NS_NAME = "ns1.example."  # the one name server of every bed zone (glue in the parent)
+INLINE_POLICY = "testbed"
 
 
 def absolute(name):
@@ -142,13 +143,26 @@ class Named:
         shutil.rmtree(self.work, ignore_errors=True)
         os.makedirs(self.work)
         self.secret = base64.b64encode(secrets.token_bytes(32)).decode()
+        # TSIG key for RFC 2136 updates to the zones that allow them (BIND key-file syntax,
+        # as nsupdate -k and xdane's tsig-key-file read it). hmac-sha256: ldns 1.8.3 breaks
+        # hmac-sha384 (NOTES.md).
+        self.update_key_name = "testbed-update"
+        self.update_key_file = os.path.join(self.dir, "update.key")
+        with open(self.update_key_file, "w") as f:
+            f.write(f'key "{self.update_key_name}" {{\n\talgorithm hmac-sha256;\n\tsecret '
+                    f'"{base64.b64encode(secrets.token_bytes(32)).decode()}";\n}};\n')
+        os.chmod(self.update_key_file, 0o600)
         self.server = None
 
     def write_conf(self, zones):
         """Write named.conf for `zones` (name -> zone file) and rndc.conf."""
         key = f'key "testbed-rndc" {{ algorithm hmac-sha256; secret "{self.secret}"; }};\n'
         w = self.work
-        text = [key, "options {",
+        text = [key, f'include "{self.update_key_file}";',
+                "# Inline-signed zones (BIND signs): one CSK, never rolled.",
+                f'dnssec-policy "{INLINE_POLICY}" {{ keys {{ csk lifetime unlimited algorithm '
+                f"{ALGORITHM.lower()}; }}; }};",
+                "options {",
                 f'\tdirectory "{w}";',
                 f'\tpid-file "{w}/named.pid";',
                 f'\tlock-file "{w}/named.lock";',

@@ -65,6 +65,11 @@ class DomainSpec:
     appended to the zone; `zone_text` replaces the whole zone file. `zone_options` replaces the
     body of named's zone statement (`{file}` stands for the zone file), e.g. to make it a
     secondary that never loads.
+
+    `signing` "offline" signs with dnssec-signzone (any RRSIG window, NSEC3); "inline" lets
+    named sign (dnssec-policy, one CSK) so that the zone can change the way a publisher
+    changes it: `fragment` moves the TLSA records into an $INCLUDEd file (the file publisher's
+    fragment), `updatable` allows RFC 2136 updates signed with the bed's TSIG key.
     """
 
     name: str
@@ -83,6 +88,9 @@ class DomainSpec:
     extra_records: list = field(default_factory=list)
     zone_text: str = None
     zone_options: str = None
+    signing: str = "offline"
+    fragment: bool = False
+    updatable: bool = False
     params: dict = field(default_factory=dict)
 
     @property
@@ -152,8 +160,10 @@ def _ds_sha1(spec, bed):
 
 
 @fault("expired-rrsig")
-def _expired_rrsig(spec, bed, days_ago=1):
-    """Every RRSIG of the zone expired `days_ago` days ago: bogus."""
+def _expired_rrsig(spec, bed, days_ago=2):
+    """Every RRSIG of the zone expired `days_ago` days ago: bogus. (unbound tolerates clock
+    skew of 10% of the signature's validity, between 1 hour and 1 day: a signature expired
+    less than a day ago may still validate.)"""
     now = utcnow()
     spec.inception = now - dt.timedelta(days=30)
     spec.expiration = now - dt.timedelta(days=days_ago)
@@ -183,6 +193,25 @@ def _servfail(spec, bed):
     spec.ds = "none"
     # Port 1 on loopback: nothing listens, the transfer is refused at once (no packet leaves).
     spec.zone_options = 'type secondary; primaries { 127.0.0.1 port 1; }; file "{file}";'
+
+
+# --- variants (not faults): zones a publisher can change ------------------------------------
+
+@fault("inline-signed")
+def _inline_signed(spec, bed):
+    """Healthy, but signed by named itself (inline-signing) with the TLSA records in an
+    $INCLUDEd fragment: the peer of xdane's file publisher (bump the source serial, then
+    rndc reload)."""
+    spec.signing = "inline"
+    spec.fragment = True
+
+
+@fault("updatable")
+def _updatable(spec, bed):
+    """Healthy, signed by named itself, and open to RFC 2136 updates signed with the bed's
+    TSIG key (the peer of xdane's update publisher); rndc reload is refused for it."""
+    spec.signing = "inline"
+    spec.updatable = True
 
 
 # --- DNS record faults ---------------------------------------------------------------------
