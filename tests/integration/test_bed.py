@@ -208,14 +208,25 @@ def test_muc_domain_is_served_over_s2s(bed, service):
     assert sha256(chain[0]) == bed.good.cert.sha256
 
 
+def spki_sha256_by_openssl(der):
+    """SHA-256 of the certificate's SubjectPublicKeyInfo, computed by openssl (independent of
+    the bed's own DER parsing)."""
+    pem = run(["openssl", "x509", "-noout", "-pubkey"], input=ssl.DER_cert_to_PEM_cert(der))
+    spki = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"],
+                          input=pem.stdout.encode(), capture_output=True, timeout=TIMEOUT,
+                          check=True).stdout
+    return hashlib.sha256(spki).hexdigest()
+
+
 def test_tlsa_of_good_example_matches_the_served_key(bed):
     for service in testbed.SERVICES:
         port = bed.good.port(service)
-        spki = spki_of(probe(bed.good, service)[0])
+        leaf = probe(bed.good, service)[0]
+        assert hashlib.sha256(spki_of(leaf)).hexdigest() == spki_sha256_by_openssl(leaf)
         answer = bed.query(f"_{port}._tcp.xmpp.good.example", "TLSA").answer
         tlsa = [rr for rrset in answer if rrset.rdtype == 52 for rr in rrset]
         assert [(r.usage, r.selector, r.mtype, r.cert.hex()) for r in tlsa] == \
-            [(3, 1, 1, hashlib.sha256(spki).hexdigest())], f"{service} port {port}"
+            [(3, 1, 1, spki_sha256_by_openssl(leaf))], f"{service} port {port}"
 
 
 def openssl_x509(der, *args):

@@ -148,8 +148,13 @@ class Bed:
         return self
 
     def _start(self, timeout):
-        for sub in ("ca", "certs", "zones", "trust", "named", "prosody-main", "logs"):
-            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        # Everything the bed generates belongs to one run: a reused directory starts empty
+        # (stale keys, journals or NZD zones from an earlier run would be picked up).
+        for sub in ("ca", "certs", "zones", "trust", "named", "logs",
+                    *(f"prosody-{name}" for name in SERVER_ADDRESSES)):
+            shutil.rmtree(os.path.join(self.dir, sub), ignore_errors=True)
+        for sub in ("ca", "certs", "zones", "trust", "named", "logs"):
+            os.makedirs(os.path.join(self.dir, sub))
         self.ca = CA(os.path.join(self.dir, "ca"), certs_dir=os.path.join(self.dir, "certs"))
 
         # Prosody boots (Lua, ~0.2 s) while the zones are signed.
