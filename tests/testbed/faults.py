@@ -70,6 +70,7 @@ class DomainSpec:
     named sign (dnssec-policy, one CSK) so that the zone can change the way a publisher
     changes it: `fragment` moves the TLSA records into an $INCLUDEd file (the file publisher's
     fragment), `updatable` allows RFC 2136 updates signed with the bed's TSIG key.
+    `params` holds free-form options (`target_vhost`: also a VirtualHost for each target).
     """
 
     name: str
