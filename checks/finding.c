@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Lookups in the findings catalog. */
+#include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checks/finding.h"
@@ -69,4 +73,73 @@ int severity_from_name(const char *name)
 		}
 	}
 	return -1;
+}
+
+static void finding_copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+int findings_add(struct findings *l, enum finding_code code, enum severity sev, const char *service,
+		 const char *target, uint16_t port, const char *address, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct finding *grown = realloc(l->v, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			return -ENOMEM;
+		}
+		l->v = grown;
+		l->cap = cap;
+	}
+	f = &l->v[l->n];
+	memset(f, 0, sizeof(*f));
+	f->code = code;
+	f->severity = sev;
+	finding_copy(f->service, sizeof(f->service), service);
+	finding_copy(f->target, sizeof(f->target), target);
+	f->port = port;
+	finding_copy(f->address, sizeof(f->address), address);
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	va_end(ap);
+	l->n++;
+	return 0;
+}
+
+enum severity findings_worst(const struct findings *l)
+{
+	enum severity worst = SEVERITY_OK;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].severity > worst) {
+			worst = l->v[i].severity;
+		}
+	}
+	return worst;
+}
+
+int findings_find(const struct findings *l, enum finding_code code)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].code == code) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+void findings_release(struct findings *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	l->cap = 0;
 }

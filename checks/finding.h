@@ -7,6 +7,8 @@
 #define XDANE_CHECKS_FINDING_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum severity {
 	SEVERITY_OK = 0,
@@ -70,6 +72,46 @@ int finding_code_from_name(const char *name);
 enum severity finding_default_severity(enum finding_code code);
 
 const char *finding_meaning(enum finding_code code);
+
+/* A subject field longer than this is cut (names are at most 255 octets). */
+#define FINDING_SUBJECT_MAX 256
+#define FINDING_MESSAGE_MAX 512
+
+/*
+ * One finding: a code, its severity and its subject. Empty strings and port
+ * 0 mean "not applicable" (a zone-level finding has no service).
+ */
+struct finding {
+	enum finding_code code;
+	enum severity severity;
+	char service[16];		  /* "xmpp-client", ... */
+	char target[FINDING_SUBJECT_MAX]; /* SRV target, NS name or RRset owner */
+	uint16_t port;
+	char address[48];
+	char message[FINDING_MESSAGE_MAX]; /* one line for a person: what and what to do */
+};
+
+struct findings {
+	struct finding *v;
+	size_t n;
+	size_t cap;
+};
+
+/*
+ * Appends a finding; subject strings may be NULL. The message is printf-like
+ * and cut at FINDING_MESSAGE_MAX. Returns 0 or -ENOMEM.
+ */
+int findings_add(struct findings *l, enum finding_code code, enum severity sev, const char *service,
+		 const char *target, uint16_t port, const char *address, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* The worst severity among the findings, SEVERITY_OK when there are none. */
+enum severity findings_worst(const struct findings *l);
+
+/* Index of the first finding with code, or -1. */
+int findings_find(const struct findings *l, enum finding_code code);
+
+void findings_release(struct findings *l);
 
 /* "ok", "info", "warning", "critical". */
 const char *severity_name(enum severity sev);

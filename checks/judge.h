@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The judge: a pure function from gathered facts and the time to findings
+ * (DESIGN.md "Findings catalog"). No I/O, no clock, no globals: everything it
+ * knows is in its arguments, so every rule is unit-tested with built facts.
+ */
+#ifndef XDANE_CHECKS_JUDGE_H
+#define XDANE_CHECKS_JUDGE_H
+
+#include <stdint.h>
+
+#include "checks/facts.h"
+#include "checks/finding.h"
+
+/* Default RRSIG margin: 3 days (DESIGN.md, RRSIG_EXPIRING). */
+#define JUDGE_RRSIG_MARGIN_S (3 * 86400)
+
+/*
+ * NSEC3 iterations above which validators treat denials as insecure: unbound
+ * 1.17 and BIND 9.18 stop at 150 (RFC 9276 §3.2 lets them go lower).
+ */
+#define JUDGE_NSEC3_INSECURE_ITERATIONS 150
+
+struct judge_opts {
+	int64_t rrsig_margin_s;
+	unsigned nsec3_insecure_iterations;
+	/* Per-code override of the severity, or -1 for the judge's own choice. */
+	int severity[FINDING_COUNT];
+	/* DNSKEY algorithms this validator cannot verify (Debian's libunbound: Ed448). */
+	uint8_t unsupported_algorithms[8];
+	size_t n_unsupported_algorithms;
+};
+
+/* Defaults: the margins above, no overrides, the validator's unsupported algorithms. */
+void judge_opts_init(struct judge_opts *o);
+
+/*
+ * Appends to out the findings of the DNS half of a check (steps 1-3 and 6 of
+ * DESIGN.md) for facts f at time now. Returns 0 or -ENOMEM.
+ */
+int judge_dns(const struct domain_facts *f, int64_t now, const struct judge_opts *o,
+	      struct findings *out);
+
+/* The domain's overall DNSSEC state for the report: that of its zone's SOA. */
+enum dnssec_state judge_domain_dnssec(const struct domain_facts *f);
+
+#endif
