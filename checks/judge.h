@@ -26,17 +26,24 @@ struct judge_opts {
 	unsigned nsec3_insecure_iterations;
 	/* Per-code override of the severity, or -1 for the judge's own choice. */
 	int severity[FINDING_COUNT];
-	/* DNSKEY algorithms this validator cannot verify (Debian's libunbound: Ed448). */
+	/*
+	 * DNSKEY algorithms this validator cannot verify: a zone signed only with
+	 * them validates as insecure, and is reported as such, never as unsigned.
+	 */
 	uint8_t unsupported_algorithms[8];
 	size_t n_unsupported_algorithms;
 };
 
-/* Defaults: the margins above, no overrides, the validator's unsupported algorithms. */
+/*
+ * Defaults: the margins above, no overrides, and the algorithms Debian's
+ * libunbound (nettle) cannot verify: RSAMD5 (1), ECC-GOST (12), ED448 (16).
+ */
 void judge_opts_init(struct judge_opts *o);
 
 /*
  * Appends to out the findings of the DNS half of a check (steps 1-3 and 6 of
- * DESIGN.md) for facts f at time now. Returns 0 or -ENOMEM.
+ * DESIGN.md) for facts f at time now. Returns 0, or -ENOMEM with out as it
+ * was. Only enabled services count; truncation flags are left to the report.
  */
 int judge_dns(const struct domain_facts *f, int64_t now, const struct judge_opts *o,
 	      struct findings *out);
