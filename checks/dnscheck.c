@@ -51,13 +51,21 @@ struct dnscheck {
 	unsigned addr_pending[FACTS_MAX_TARGETS]; /* A/AAAA lookups outstanding per target */
 	size_t n_ns;
 	char ns_names[FACTS_MAX_SERVERS][FACTS_NAME_MAX];
-	ldns_rr_list *ds_rrs;	  /* deep copies, for matching DS to DNSKEY at the end */
-	ldns_rr_list *dnskey_rrs; /* from the resolver, else from the first server */
-	int failed;		  /* ENOMEM while gathering: the facts are incomplete */
+	ldns_rr_list *ds_rrs;	   /* deep copies, for matching DS to DNSKEY at the end */
+	ldns_rr_list *dnskey_rrs;  /* from the resolver, else from the first server */
+	int failed;		   /* ENOMEM while gathering: the facts are incomplete */
+	struct dnscheck_req *reqs; /* outstanding */
 };
 
+/*
+ * An outstanding lookup. Requests are listed in their check, so a check
+ * freed before it finished (its deadline passed) can cancel and free them.
+ */
 struct dnscheck_req {
 	struct dnscheck *c;
+	struct dnscheck_req *next;
+	struct dnscheck_req *prev;
+	struct authq *aq; /* a direct query in flight, or NULL */
 	enum dnscheck_kind kind;
 	size_t index;
 };
@@ -79,10 +87,34 @@ static struct dnscheck_req *dnscheck_req_new(struct dnscheck *c, enum dnscheck_k
 		return NULL;
 	}
 	req->c = c;
+	req->aq = NULL;
 	req->kind = kind;
 	req->index = index;
+	req->prev = NULL;
+	req->next = c->reqs;
+	if (c->reqs != NULL) {
+		c->reqs->prev = req;
+	}
+	c->reqs = req;
 	c->pending++;
 	return req;
+}
+
+/* Unlinks and frees a request whose lookup has ended. */
+static void dnscheck_req_end(struct dnscheck_req *req)
+{
+	struct dnscheck *c = req->c;
+
+	if (req->prev != NULL) {
+		req->prev->next = req->next;
+	} else {
+		c->reqs = req->next;
+	}
+	if (req->next != NULL) {
+		req->next->prev = req->prev;
+	}
+	c->pending--;
+	free(req);
 }
 
 static void dnscheck_on_answer(void *arg, const struct resolver_answer *a);
@@ -98,8 +130,7 @@ static void dnscheck_resolve(struct dnscheck *c, const char *name, uint16_t type
 	}
 	if (resolver_query(c->res, name, type, c->opts.now, dnscheck_on_answer, req) < 0) {
 		c->failed = ENOMEM;
-		c->pending--;
-		free(req);
+		dnscheck_req_end(req);
 	}
 }
 
@@ -107,16 +138,14 @@ static void dnscheck_ask_server(struct dnscheck *c, size_t server, uint16_t type
 				enum dnscheck_kind kind)
 {
 	struct dnscheck_req *req = dnscheck_req_new(c, kind, server);
-	struct authq *q;
 
 	if (req == NULL) {
 		return;
 	}
 	if (authq_send(c->base, c->facts->zone.servers[server].address, c->opts.auth_port,
-		       c->facts->zone.apex, type, dnscheck_on_auth, req, &q) < 0) {
+		       c->facts->zone.apex, type, dnscheck_on_auth, req, &req->aq) < 0) {
 		c->facts->zone.servers[server].status = LOOKUP_ERROR;
-		c->pending--;
-		free(req);
+		dnscheck_req_end(req);
 	}
 }
 
@@ -529,8 +558,7 @@ static void dnscheck_on_answer(void *arg, const struct resolver_answer *a)
 	default:
 		break;
 	}
-	free(req);
-	c->pending--;
+	dnscheck_req_end(req);
 	dnscheck_release(c);
 }
 
@@ -599,6 +627,7 @@ static void dnscheck_on_auth(void *arg, enum lookup_status st, const ldns_pkt *p
 	struct server_facts *s = &c->facts->zone.servers[req->index];
 	ldns_rdf *apex = dnscheck_apex_rdf(c);
 
+	req->aq = NULL; /* authq frees itself before calling back */
 	if (st != LOOKUP_OK || pkt == NULL || apex == NULL) {
 		/* The worst outcome of a server's queries is its status. */
 		if (s->status == LOOKUP_NOT_DONE || s->status == LOOKUP_OK) {
@@ -615,8 +644,7 @@ static void dnscheck_on_auth(void *arg, enum lookup_status st, const ldns_pkt *p
 		dnscheck_got_auth_nsec3param(s, pkt, apex);
 	}
 	ldns_rdf_deep_free(apex);
-	free(req);
-	c->pending--;
+	dnscheck_req_end(req);
 	dnscheck_release(c);
 }
 
@@ -728,8 +756,15 @@ out:
 
 void dnscheck_free(struct dnscheck *c)
 {
+	struct dnscheck_req *req;
+
 	if (c == NULL) {
 		return;
+	}
+	/* A check stopped early: its resolver lookups were cancelled with the resolver. */
+	while ((req = c->reqs) != NULL) {
+		authq_cancel(req->aq);
+		dnscheck_req_end(req);
 	}
 	if (c->finish_ev != NULL) {
 		event_free(c->finish_ev);
@@ -741,4 +776,13 @@ void dnscheck_free(struct dnscheck *c)
 	ldns_rr_list_deep_free(c->ds_rrs);
 	ldns_rr_list_deep_free(c->dnskey_rrs);
 	free(c);
+}
+
+bool dnscheck_name_is_valid(const char *text)
+{
+	ldns_rdf *name = dnsmsg_name_parse(text);
+	bool ok = name != NULL && ldns_dname_label_count(name) > 0;
+
+	ldns_rdf_deep_free(name);
+	return ok;
 }

@@ -42,7 +42,14 @@ int dnscheck_start(struct event_base *base, struct resolver *res, const char *do
 		   const struct dnscheck_opts *o, dnscheck_done_fn done, void *arg,
 		   struct dnscheck **ret);
 
-/* Frees a finished check (after done). */
+/*
+ * Frees a check: after done, or, for a check stopped before it finished,
+ * only after resolver_free (its lookups still point at it until then).
+ * Direct queries in flight are cancelled here.
+ */
 void dnscheck_free(struct dnscheck *c);
+
+/* Whether text is a domain name xdane can check (no empty labels, not the root). */
+bool dnscheck_name_is_valid(const char *text);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/checkcmd.h"
 #include "daemon/cli.h"
 #include "daemon/records.h"
 
@@ -19,6 +20,7 @@ struct cli_command {
 };
 
 static const struct cli_command cli_commands[] = {
+	{"check", checkcmd_main, "check the DNSSEC and DANE deployment of XMPP domains once"},
 	{"cert", records_cert_main, "describe a certificate: identities, dates, key, TLSA data"},
 	{"tlsa", records_tlsa_main, "print a TLSA record for a certificate or key"},
 	{"ds", records_ds_main, "print DS records for the key-signing keys in a DNSKEY file"},

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The config schema, its checks and its conversion to struct config. The
+ * options table is the single place a key is named; validation callbacks
+ * run while libconfuse parses, so their errors carry the line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <confuse.h>
+
+#include "checks/facts.h"
+#include "daemon/config.h"
+
+/* Keys of the rollover section (DESIGN.md "Certificate rollover"); used from issue 6 on. */
+static cfg_opt_t config_rollover_opts[] = {
+	CFG_STR("mode", "current-next", CFGF_NONE),
+	CFG_STR("zone", NULL, CFGF_NONE),
+	CFG_INT("ttl", 3600, CFGF_NONE),
+	CFG_STR("publisher", "file", CFGF_NONE),
+	CFG_STR("fragment", NULL, CFGF_NONE),
+	CFG_STR_LIST("reload-command", NULL, CFGF_NONE),
+	CFG_STR("zone-file", NULL, CFGF_NONE),
+	CFG_STR("update-server", NULL, CFGF_NONE),
+	CFG_INT("update-port", 53, CFGF_NONE),
+	CFG_STR("tsig-key-file", NULL, CFGF_NONE),
+	CFG_STR_LIST("deploy-command", NULL, CFGF_NONE),
+	CFG_STR("cert", NULL, CFGF_NONE),
+	CFG_STR("key", NULL, CFGF_NONE),
+	CFG_BOOL("watch", cfg_false, CFGF_NONE),
+	CFG_INT("safety-margin", 3600, CFGF_NONE),
+	CFG_INT("min-wait", 0, CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t config_domain_opts[] = {
+	CFG_STR_LIST("services", "{xmpp-client, xmpp-server, xmpps-client, xmpps-server}",
+		     CFGF_NONE),
+	CFG_INT("interval", 0, CFGF_NONE), /* 0: the global interval */
+	CFG_SEC("rollover", config_rollover_opts, CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t config_http_opts[] = {
+	CFG_STR("listen", CONFIG_DEFAULT_HTTP_LISTEN, CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t config_alert_opts[] = {
+	CFG_STR_LIST("exec", NULL, CFGF_NONE),
+	CFG_STR("webhook", NULL, CFGF_NONE),
+	CFG_STR("webhook-format", "alertmanager", CFGF_NONE),
+	CFG_INT("consecutive", 2, CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t config_finding_opts[] = {
+	CFG_STR("severity", NULL, CFGF_NODEFAULT),
+	CFG_END(),
+};
+
+static cfg_opt_t config_opts[] = {
+	CFG_STR("resolver-config", NULL, CFGF_NONE),
+	CFG_STR("trust-anchor", NULL, CFGF_NONE),
+	CFG_STR("ca-file", NULL, CFGF_NONE),
+	CFG_STR("state-db", CONFIG_DEFAULT_STATE_DB, CFGF_NONE),
+	CFG_STR("control-socket", CONFIG_DEFAULT_CONTROL_SOCKET, CFGF_NONE),
+	CFG_INT("interval", CONFIG_DEFAULT_INTERVAL_S, CFGF_NONE),
+	CFG_INT("auth-port", CONFIG_DEFAULT_AUTH_PORT, CFGF_NONE),
+	CFG_INT("timeout", CONFIG_DEFAULT_TIMEOUT_S, CFGF_NONE),
+	CFG_INT("max-queries-in-flight", CONFIG_DEFAULT_MAX_QUERIES, CFGF_NONE),
+	CFG_INT("rrsig-margin", CONFIG_DEFAULT_RRSIG_MARGIN_S, CFGF_NONE),
+	CFG_SEC("http", config_http_opts, CFGF_NONE),
+	CFG_SEC("alert", config_alert_opts, CFGF_NONE),
+	CFG_SEC("finding", config_finding_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("domain", config_domain_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_END(),
+};
+
+/* The first error libconfuse reports, kept for the caller. */
+struct config_errbuf {
+	char *buf;
+	size_t len;
+	int set;
+	cfg_t *root; /* sections' own cfg_t lack the file name: the root has it and the line */
+};
+
+static struct config_errbuf config_err;
+
+static void config_on_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	if (config_err.set) {
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (cfg == NULL || cfg->filename == NULL) {
+		cfg = config_err.root;
+	}
+	if (cfg != NULL && cfg->filename != NULL && cfg->line > 0) {
+		snprintf(config_err.buf, config_err.len, "%s:%d: %s", cfg->filename, cfg->line,
+			 msg);
+	} else if (cfg != NULL && cfg->filename != NULL) {
+		snprintf(config_err.buf, config_err.len, "%s: %s", cfg->filename, msg);
+	} else {
+		snprintf(config_err.buf, config_err.len, "%s", msg);
+	}
+	config_err.set = 1;
+}
+
+static int config_check_range(cfg_t *cfg, cfg_opt_t *opt, long min, long max)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < min || v > max) {
+		cfg_error(cfg, "'%s' is %ld: expected %ld to %ld", cfg_opt_name(opt), v, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int config_check_port(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return config_check_range(cfg, opt, 1, 65535);
+}
+
+static int config_check_positive(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return config_check_range(cfg, opt, 1, 7 * 86400);
+}
+
+static int config_check_nonnegative(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return config_check_range(cfg, opt, 0, 365L * 86400);
+}
+
+static int config_check_queries(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return config_check_range(cfg, opt, 1, 65536);
+}
+
+static int config_check_services(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		const char *name = cfg_opt_getnstr(opt, i);
+
+		if (facts_service_from_name(name) < 0) {
+			cfg_error(cfg,
+				  "unknown service '%s' (expected xmpp-client, xmpp-server, "
+				  "xmpps-client or xmpps-server)",
+				  name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int config_check_finding(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char *sev = cfg_getstr(sec, "severity");
+
+	if (finding_code_from_name(cfg_title(sec)) < 0) {
+		cfg_error(cfg, "unknown finding code '%s'", cfg_title(sec));
+		return -1;
+	}
+	if (sev == NULL || severity_from_name(sev) <= SEVERITY_OK) {
+		cfg_error(cfg, "finding '%s': severity must be info, warning or critical",
+			  cfg_title(sec));
+		return -1;
+	}
+	return 0;
+}
+
+static int config_check_format(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v == NULL || (strcmp(v, "alertmanager") != 0 && strcmp(v, "webhook") != 0)) {
+		cfg_error(cfg, "webhook-format must be \"alertmanager\" or \"webhook\"");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *path;
+	cfg_validate_callback_t fn;
+} config_checks[] = {
+	{"auth-port", config_check_port},
+	{"interval", config_check_positive},
+	{"timeout", config_check_positive},
+	{"max-queries-in-flight", config_check_queries},
+	{"rrsig-margin", config_check_nonnegative},
+	{"finding", config_check_finding},
+	{"domain|services", config_check_services},
+	{"domain|interval", config_check_nonnegative},
+	{"domain|rollover|update-port", config_check_port},
+	{"alert|webhook-format", config_check_format},
+	{"alert|consecutive", config_check_positive},
+};
+
+static int config_dup(const char *s, char **ret)
+{
+	*ret = NULL;
+	if (s != NULL && (*ret = strdup(s)) == NULL) {
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int config_convert_domain(cfg_t *sec, struct config_domain *d)
+{
+	unsigned i;
+
+	d->services = 0;
+	for (i = 0; i < cfg_size(sec, "services"); i++) {
+		d->services |= 1u << facts_service_from_name(cfg_getnstr(sec, "services", i));
+	}
+	d->interval_s = (unsigned)cfg_getint(sec, "interval");
+	return config_dup(cfg_title(sec), &d->name);
+}
+
+static int config_convert(cfg_t *cfg, struct config *c)
+{
+	unsigned i;
+	int r = 0;
+
+	r |= config_dup(cfg_getstr(cfg, "resolver-config"), &c->resolver_config);
+	r |= config_dup(cfg_getstr(cfg, "trust-anchor"), &c->trust_anchor);
+	r |= config_dup(cfg_getstr(cfg, "ca-file"), &c->ca_file);
+	r |= config_dup(cfg_getstr(cfg, "state-db"), &c->state_db);
+	r |= config_dup(cfg_getstr(cfg, "control-socket"), &c->control_socket);
+	r |= config_dup(cfg_getstr(cfg_getsec(cfg, "http"), "listen"), &c->http_listen);
+	c->auth_port = (unsigned)cfg_getint(cfg, "auth-port");
+	c->interval_s = (unsigned)cfg_getint(cfg, "interval");
+	c->timeout_s = (unsigned)cfg_getint(cfg, "timeout");
+	c->max_queries = (unsigned)cfg_getint(cfg, "max-queries-in-flight");
+	c->rrsig_margin_s = cfg_getint(cfg, "rrsig-margin");
+	for (i = 0; i < cfg_size(cfg, "finding"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "finding", i);
+
+		c->severity[finding_code_from_name(cfg_title(sec))] = severity_from_name(
+			cfg_getstr(sec, "severity"));
+	}
+	c->n_domains = cfg_size(cfg, "domain");
+	if (c->n_domains > 0) {
+		c->domains = calloc(c->n_domains, sizeof(*c->domains));
+		if (c->domains == NULL) {
+			c->n_domains = 0;
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < c->n_domains; i++) {
+		r |= config_convert_domain(cfg_getnsec(cfg, "domain", i), &c->domains[i]);
+	}
+	return r != 0 ? -ENOMEM : 0;
+}
+
+/* Parses path into a libconfuse tree, or NULL with the error in err. */
+static cfg_t *config_parse(const char *path, char *err, size_t errlen)
+{
+	cfg_t *cfg;
+	size_t i;
+	int fd;
+
+	/* libconfuse's own message for a missing file does not say why: check first. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	cfg = cfg_init(config_opts, CFGF_NONE);
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	cfg_set_error_function(cfg, config_on_error);
+	for (i = 0; i < sizeof(config_checks) / sizeof(config_checks[0]); i++) {
+		cfg_set_validate_func(cfg, config_checks[i].path, config_checks[i].fn);
+	}
+	config_err.buf = err;
+	config_err.len = errlen;
+	config_err.set = 0;
+	config_err.root = cfg;
+	if (cfg_parse(cfg, path) != CFG_SUCCESS) {
+		if (!config_err.set) {
+			snprintf(err, errlen, "%s: cannot parse", path);
+		}
+		cfg_free(cfg);
+		cfg = NULL;
+	}
+	config_err.buf = NULL;
+	config_err.root = NULL;
+	return cfg;
+}
+
+int config_defaults(struct config **ret)
+{
+	struct config *c = calloc(1, sizeof(*c));
+	cfg_t *cfg;
+	int i;
+	int r;
+
+	if (c == NULL) {
+		return -ENOMEM;
+	}
+	for (i = 0; i < FINDING_COUNT; i++) {
+		c->severity[i] = -1;
+	}
+	cfg = cfg_init(config_opts, CFGF_NONE);
+	r = cfg != NULL ? config_convert(cfg, c) : -ENOMEM;
+	cfg_free(cfg);
+	if (r < 0) {
+		config_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+int config_load(const char *path, struct config **ret, char *err, size_t errlen)
+{
+	struct config *c = NULL;
+	cfg_t *cfg;
+	int i;
+	int r;
+
+	cfg = config_parse(path, err, errlen);
+	if (cfg == NULL) {
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cfg_free(cfg);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	for (i = 0; i < FINDING_COUNT; i++) {
+		c->severity[i] = -1;
+	}
+	r = config_convert(cfg, c);
+	cfg_free(cfg);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		config_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	size_t i;
+
+	if (c == NULL) {
+		return;
+	}
+	free(c->resolver_config);
+	free(c->trust_anchor);
+	free(c->ca_file);
+	free(c->state_db);
+	free(c->control_socket);
+	free(c->http_listen);
+	for (i = 0; i < c->n_domains; i++) {
+		free(c->domains[i].name);
+	}
+	free(c->domains);
+	free(c);
+}

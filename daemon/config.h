@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration file (DESIGN.md "xdaned and its config"): one schema
+ * table read with libconfuse; errors name the file and line. The rest of the
+ * tree sees struct config only.
+ */
+#ifndef XDANE_DAEMON_CONFIG_H
+#define XDANE_DAEMON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "checks/finding.h"
+
+/* Defaults of the keys below. */
+#define CONFIG_DEFAULT_AUTH_PORT      53
+#define CONFIG_DEFAULT_INTERVAL_S     300
+#define CONFIG_DEFAULT_TIMEOUT_S      30
+#define CONFIG_DEFAULT_MAX_QUERIES    256
+#define CONFIG_DEFAULT_RRSIG_MARGIN_S (3 * 86400)
+#define CONFIG_DEFAULT_HTTP_LISTEN    "127.0.0.1:9470"
+#define CONFIG_DEFAULT_CONTROL_SOCKET "/run/xdane/control.sock"
+#define CONFIG_DEFAULT_STATE_DB	      "/var/lib/xdane/state.db"
+
+struct config_domain {
+	char *name;
+	unsigned services; /* bit per enum xmpp_service */
+	unsigned interval_s;
+};
+
+struct config {
+	char *resolver_config; /* NULL: full recursion from the root */
+	char *trust_anchor;
+	char *ca_file;
+	char *state_db;
+	char *control_socket;
+	char *http_listen;
+	unsigned auth_port;
+	unsigned interval_s;
+	unsigned timeout_s;
+	unsigned max_queries; /* DNS queries in flight at most */
+	int64_t rrsig_margin_s;
+	int severity[FINDING_COUNT]; /* per-code override from `finding "CODE" {}`, or -1 */
+	struct config_domain *domains;
+	size_t n_domains;
+};
+
+/* A config with every default and no domains. */
+int config_defaults(struct config **ret);
+
+/*
+ * Reads path. On failure writes one line into err ("FILE:LINE: what is
+ * wrong", or "FILE: reason") and returns a negative code.
+ */
+int config_load(const char *path, struct config **ret, char *err, size_t errlen);
+
+void config_free(struct config *c);
+
+#endif

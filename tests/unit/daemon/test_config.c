@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for daemon/config: the DESIGN.md example parses, defaults hold,
+ * and every kind of mistake is one error line naming the file and line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "checks/facts.h"
+#include "daemon/config.h"
+
+static char path[] = "/tmp/xdane-test-config-XXXXXX";
+
+static const char *write_config(const char *text)
+{
+	int fd;
+
+	strcpy(path, "/tmp/xdane-test-config-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_design_example_parses(void **state)
+{
+	static const char text[] =
+		"resolver-config = \"/etc/xdane/unbound.conf\"\n"
+		"trust-anchor = \"/usr/share/dns/root.key\"\n"
+		"ca-file = \"/etc/ssl/certs/ca-certificates.crt\"\n"
+		"state-db = \"/var/lib/xdane/state.db\"\n"
+		"interval = 300\n"
+		"http { listen = \"127.0.0.1:9470\" }\n"
+		"control-socket = \"/run/xdane/control.sock\"\n"
+		"alert { exec = {\"/usr/local/bin/page-oncall\", \"--team\", \"xmpp\"}\n"
+		"        webhook = \"http://127.0.0.1:9093/api/v2/alerts\"\n"
+		"        webhook-format = \"alertmanager\"\n"
+		"        consecutive = 2 }\n"
+		"finding \"RRSIG_EXPIRING\" { severity = \"critical\" }\n"
+		"domain \"example.org\" {\n"
+		"    services = {\"xmpp-client\", \"xmpp-server\"}\n"
+		"    interval = 60\n"
+		"    rollover { mode = \"current-next\" zone = \"example.org\" ttl = 3600\n"
+		"               publisher = \"file\" reload-command = {\"rndc\", \"reload\"} }\n"
+		"}\n"
+		"domain \"conference.example.org\" { services = {\"xmpp-server\"} }\n";
+	struct config *c = NULL;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_load(write_config(text), &c, err, sizeof(err)), 0);
+	assert_string_equal(c->resolver_config, "/etc/xdane/unbound.conf");
+	assert_string_equal(c->http_listen, "127.0.0.1:9470");
+	assert_int_equal(c->interval_s, 300);
+	assert_int_equal(c->auth_port, 53);
+	assert_int_equal(c->severity[FINDING_RRSIG_EXPIRING], SEVERITY_CRITICAL);
+	assert_int_equal(c->severity[FINDING_TLSA_MISMATCH], -1);
+	assert_int_equal(c->n_domains, 2);
+	assert_string_equal(c->domains[0].name, "example.org");
+	assert_int_equal(c->domains[0].services,
+			 (1u << SERVICE_XMPP_CLIENT) | (1u << SERVICE_XMPP_SERVER));
+	assert_int_equal(c->domains[0].interval_s, 60);
+	assert_int_equal(c->domains[1].services, 1u << SERVICE_XMPP_SERVER);
+	config_free(c);
+	unlink(path);
+}
+
+static void test_defaults(void **state)
+{
+	struct config *c = NULL;
+
+	(void)state;
+	assert_int_equal(config_defaults(&c), 0);
+	assert_null(c->resolver_config);
+	assert_int_equal(c->auth_port, CONFIG_DEFAULT_AUTH_PORT);
+	assert_int_equal(c->rrsig_margin_s, CONFIG_DEFAULT_RRSIG_MARGIN_S);
+	assert_string_equal(c->control_socket, CONFIG_DEFAULT_CONTROL_SOCKET);
+	assert_int_equal(c->n_domains, 0);
+	config_free(c);
+}
+
+static void test_errors_name_file_and_line(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want; /* after "FILE:" */
+	} rows[] = {
+		{"interval = 300\nauth-port = 70000\n", ":2: 'auth-port' is 70000"},
+		{"interval = 0\n", ":1: 'interval' is 0"},
+		{"\n\nfrobnicate = 1\n", ":3: no such option 'frobnicate'"},
+		{"domain \"a.org\" {\n services = {\"xmpp-clients\"}\n}\n",
+		 "unknown service 'xmpp-clients'"},
+		{"finding \"NO_SUCH_CODE\" { severity = \"warning\" }\n",
+		 "unknown finding code 'NO_SUCH_CODE'"},
+		{"finding \"TLSA_MISMATCH\" { severity = \"loud\" }\n", "severity must be info"},
+		{"alert { webhook-format = \"slack\" }\n", "webhook-format must be"},
+		{"interval = \"soon\"\n", ":1:"},
+		{"domain \"a.org\" { }\ndomain \"a.org\" { }\n", ":2:"},
+	};
+	char err[256];
+	struct config *c = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *p = write_config(rows[i].text);
+
+		err[0] = '\0';
+		assert_true(config_load(p, &c, err, sizeof(err)) < 0);
+		assert_non_null(strstr(err, p));
+		if (strstr(err, rows[i].want) == NULL) {
+			fail_msg("row %zu: '%s' lacks '%s'", i, err, rows[i].want);
+		}
+		unlink(p);
+	}
+	assert_true(config_load("/nonexistent/xdane.conf", &c, err, sizeof(err)) < 0);
+	assert_string_equal(err, "/nonexistent/xdane.conf: No such file or directory");
+	assert_null(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_design_example_parses),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_errors_name_file_and_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
