@@ -778,11 +778,43 @@ void dnscheck_free(struct dnscheck *c)
 	free(c);
 }
 
+/* RFC 1123 §2.1 host name labels: letters, digits, inner hyphens, up to 63 octets. */
+static bool dnscheck_label_is_ldh(const char *label, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 63 || label[0] == '-' || label[len - 1] == '-') {
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		char ch = label[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-')) {
+			return false;
+		}
+	}
+	return true;
+}
+
 bool dnscheck_name_is_valid(const char *text)
 {
-	ldns_rdf *name = dnsmsg_name_parse(text);
-	bool ok = name != NULL && ldns_dname_label_count(name) > 0;
+	size_t len = strlen(text);
+	const char *label = text;
+	const char *dot;
 
-	ldns_rdf_deep_free(name);
-	return ok;
+	/* An XMPP domain is a host name (RFC 7622 §3.2): LDH labels, A-labels for IDNs. */
+	if (len > 0 && text[len - 1] == '.') {
+		len--;
+	}
+	if (len == 0 || len > 253) {
+		return false;
+	}
+	while ((dot = memchr(label, '.', len - (size_t)(label - text))) != NULL) {
+		if (!dnscheck_label_is_ldh(label, (size_t)(dot - label))) {
+			return false;
+		}
+		label = dot + 1;
+	}
+	return dnscheck_label_is_ldh(label, len - (size_t)(label - text));
 }

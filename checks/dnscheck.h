@@ -49,7 +49,7 @@ int dnscheck_start(struct event_base *base, struct resolver *res, const char *do
  */
 void dnscheck_free(struct dnscheck *c);
 
-/* Whether text is a domain name xdane can check (no empty labels, not the root). */
+/* Whether text is a host name xdane can check: LDH labels, optional final dot, not the root. */
 bool dnscheck_name_is_valid(const char *text);
 
 #endif

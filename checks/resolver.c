@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -47,24 +48,67 @@ struct resolver {
 	char error[128];		 /* the resolver's own failure, "" while none */
 };
 
+/* A regular file we can read: libunbound's config lexer exits the process on a directory. */
 static int resolver_readable(const char *what, const char *path, char *err, size_t errlen)
 {
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = 0;
 
-	if (fd < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
-		return -e;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		snprintf(err, errlen, "%s %s: not a regular file", what, path);
 	}
-	close(fd);
-	return 0;
+	if (fd >= 0) {
+		close(fd);
+	}
+	return r;
+}
+
+/*
+ * Runs fn with stderr sent to a temporary file and returns its result; the
+ * first line libunbound printed there (it reports config errors on stderr,
+ * several lines each) goes to first_line, so we can say it in one line.
+ */
+static int resolver_quiet(int (*fn)(struct ub_ctx *, const char *), struct ub_ctx *ctx,
+			  const char *arg, char *first_line, size_t len)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	int r;
+
+	first_line[0] = '\0';
+	if (tmp == NULL || saved < 0) {
+		if (tmp != NULL) {
+			fclose(tmp);
+		}
+		if (saved >= 0) {
+			close(saved);
+		}
+		return fn(ctx, arg);
+	}
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	r = fn(ctx, arg);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	if (fgets(first_line, (int)len, tmp) != NULL) {
+		first_line[strcspn(first_line, "\n")] = '\0';
+	}
+	fclose(tmp);
+	return r;
 }
 
 static int resolver_setup(struct ub_ctx *ctx, const struct resolver_opts *o, char *err,
 			  size_t errlen)
 {
 	const char *anchor = o->trust_anchor_file;
+	char why[256];
 	int r;
 
 	/* libunbound's defaults: 16 sockets; checks of many domains need more. */
@@ -79,10 +123,10 @@ static int resolver_setup(struct ub_ctx *ctx, const struct resolver_opts *o, cha
 		if (r < 0) {
 			return r;
 		}
-		r = ub_ctx_config(ctx, o->config_file);
+		r = resolver_quiet(ub_ctx_config, ctx, o->config_file, why, sizeof(why));
 		if (r != 0) {
 			snprintf(err, errlen, "resolver config %s: %s", o->config_file,
-				 ub_strerror(r));
+				 why[0] != '\0' ? why : ub_strerror(r));
 			return ERR_PARSE;
 		}
 	}
@@ -94,19 +138,72 @@ static int resolver_setup(struct ub_ctx *ctx, const struct resolver_opts *o, cha
 		if (r < 0) {
 			return r;
 		}
-		r = ub_ctx_add_ta_file(ctx, anchor);
+		r = resolver_quiet(ub_ctx_add_ta_file, ctx, anchor, why, sizeof(why));
 		if (r != 0) {
-			snprintf(err, errlen, "trust anchor %s: %s", anchor, ub_strerror(r));
+			snprintf(err, errlen, "trust anchor %s: %s", anchor,
+				 why[0] != '\0' ? why : ub_strerror(r));
 			return ERR_PARSE;
 		}
 	}
 	return 0;
 }
 
+static void resolver_probe_done(void *arg, int rcode, void *packet, int len, int sec, char *why,
+				int was_ratelimited)
+{
+	(void)arg;
+	(void)rcode;
+	(void)packet;
+	(void)len;
+	(void)sec;
+	(void)why;
+	(void)was_ratelimited;
+}
+
+/*
+ * libunbound applies trust anchors and most settings on the first query and
+ * only then fails (UB_INITFAIL), printing why. Ask once now for a name it
+ * answers itself (localhost., a default local zone; or refused locally by a
+ * test bed's config), so a bad setting fails at start with its reason.
+ * Afterwards libunbound's own logging is off: results carry what we need.
+ */
+static int resolver_probe(struct ub_ctx *ctx, char *why, size_t len)
+{
+	FILE *log = tmpfile();
+	char line[512];
+	int id = 0;
+	int rc;
+
+	why[0] = '\0';
+	ub_ctx_debugout(ctx, log);
+	rc = ub_resolve_event(ctx, "localhost.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, NULL,
+			      resolver_probe_done, &id);
+	if (rc == 0 && id != 0) {
+		ub_cancel(ctx, id);
+	}
+	ub_ctx_debugout(ctx, NULL);
+	if (log == NULL) {
+		return rc;
+	}
+	rewind(log);
+	while (rc != 0 && why[0] == '\0' && fgets(line, sizeof(line), log) != NULL) {
+		/* "[TIME] libunbound[PID:0] error: WHAT": keep WHAT. */
+		const char *what = strstr(line, "error: ");
+
+		if (what != NULL) {
+			snprintf(why, len, "%s", what + 7);
+			why[strcspn(why, "\n")] = '\0';
+		}
+	}
+	fclose(log);
+	return rc;
+}
+
 int resolver_new(struct event_base *base, const struct resolver_opts *o, struct resolver **ret,
 		 char *err, size_t errlen)
 {
 	struct resolver *r;
+	char why[256];
 	int rc;
 
 	r = calloc(1, sizeof(*r));
@@ -125,6 +222,12 @@ int resolver_new(struct event_base *base, const struct resolver_opts *o, struct 
 	if (rc < 0) {
 		resolver_free(r);
 		return rc;
+	}
+	rc = resolver_probe(r->ctx, why, sizeof(why));
+	if (rc != 0) {
+		snprintf(err, errlen, "resolver: %s", why[0] != '\0' ? why : ub_strerror(rc));
+		resolver_free(r);
+		return ERR_DNS;
 	}
 	*ret = r;
 	return 0;
