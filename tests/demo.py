@@ -108,6 +108,17 @@ def main():
         print(f"  SRV      _xmpp-client._tcp.{good.name} -> {good.target.name} port "
               f"{good.port('xmpp-client')}")
 
+        heading(f"xdane check {good.name}: SRV, addresses, TLSA and zone health, validated")
+        check = [xdane, "check", "--resolver-config", bed.unbound_conf, "--auth-port",
+                 bed.named.port]
+        p = subprocess.run([str(a) for a in check + [good.name]], capture_output=True,
+                           text=True, timeout=60)
+        print(f"$ xdane check --resolver-config {bed.unbound_conf} --auth-port "
+              f"{bed.named.port} {good.name}")
+        print(p.stdout, end="")
+        print(f"(exit {p.returncode}: 0 = ok, info only)")
+        check_ok = p.returncode == 0
+
         heading(f"the certificate {good.name} presents (STARTTLS, client port)")
         cert = os.path.join(work, "served.pem")
         served_certificate(bed, good, "xmpp-client", cert)
@@ -140,8 +151,18 @@ def main():
         print("  -> every DANE peer would refuse these endpoints" if not broken_ok else
               "  -> unexpectedly matching")
 
+        heading("a broken deployment: a key-signing key replaced, the DS at the parent not")
+        wrong = bed.derive("wrong-ds")
+        p = subprocess.run([str(a) for a in check + [wrong.name]], capture_output=True,
+                           text=True, timeout=60)
+        print(f"$ xdane check ... {wrong.name}")
+        print("\n".join(line for line in p.stdout.splitlines()
+                        if "DS_MISMATCH" in line or line.startswith(wrong.name)))
+        print(f"(exit {p.returncode}: 2 = critical; every validating resolver answers SERVFAIL)")
+        wrong_found = p.returncode == 2 and "DS_MISMATCH" in p.stdout
+
     heading("bed stopped (logs kept in " + os.path.join(work, "bed") + ")")
-    if not (ok and ds_ok and not broken_ok):
+    if not (ok and ds_ok and not broken_ok and check_ok and wrong_found):
         print("demo: the healthy domain did not check out as expected", file=sys.stderr)
         return 1
     print("good.example: TLSA and DS records match what the validated zone publishes.")

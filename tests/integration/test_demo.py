@@ -19,6 +19,8 @@ def test_demo_runs_and_says_what_it_saw(xdane):
     assert "the parent example. publishes exactly these DS records" in out
     assert out.count("MISMATCH: published 3 1 1") == 4
     assert "SRV-IDs:      _xmpp-client.good.example" in out
+    assert "good.example: info, DNSSEC secure" in out
+    assert "critical DS_MISMATCH" in out
     for mark in ("AddressSanitizer", "runtime error:"):
         assert mark not in p.stderr
     bed_dir = out.split("logs kept in ")[1].split(")")[0]
