@@ -51,10 +51,11 @@ struct dnscheck {
 	unsigned addr_pending[FACTS_MAX_TARGETS]; /* A/AAAA lookups outstanding per target */
 	size_t n_ns;
 	char ns_names[FACTS_MAX_SERVERS][FACTS_NAME_MAX];
-	ldns_rr_list *ds_rrs;	   /* deep copies, for matching DS to DNSKEY at the end */
-	ldns_rr_list *dnskey_rrs;  /* from the resolver, else from the first server */
-	int failed;		   /* ENOMEM while gathering: the facts are incomplete */
-	struct dnscheck_req *reqs; /* outstanding */
+	ldns_rr_list *ds_rrs;	       /* deep copies, for matching DS to DNSKEY at the end */
+	ldns_rr_list *dnskey_rrs;      /* from the resolver */
+	ldns_rr_list *auth_dnskey_rrs; /* from the first server that had some */
+	int failed;		       /* ENOMEM while gathering: the facts are incomplete */
+	struct dnscheck_req *reqs;     /* outstanding */
 };
 
 /*
@@ -595,9 +596,8 @@ static void dnscheck_got_auth_dnskey(struct dnscheck *c, size_t si, const ldns_p
 	qsort(s->dnskeys, s->n_dnskey, sizeof(s->dnskeys[0]), dnscheck_dnskey_cmp);
 	s->dnskey_sig_expiration = dnsmsg_sig_expiration(pkt, apex, LDNS_RR_TYPE_DNSKEY,
 							 c->opts.now);
-	if (c->dnskey_rrs == NULL && rrs != NULL && ldns_rr_list_rr_count(rrs) > 0 &&
-	    c->facts->zone.dnskey.status != LOOKUP_OK) {
-		c->dnskey_rrs = ldns_rr_list_clone(rrs); /* the resolver got none: use this one */
+	if (c->auth_dnskey_rrs == NULL && rrs != NULL && ldns_rr_list_rr_count(rrs) > 0) {
+		c->auth_dnskey_rrs = ldns_rr_list_clone(rrs); /* if the resolver gets none */
 	}
 	ldns_rr_list_free(rrs);
 }
@@ -654,9 +654,13 @@ static void dnscheck_on_auth(void *arg, enum lookup_status st, const ldns_pkt *p
 static void dnscheck_match_ds(struct dnscheck *c)
 {
 	struct zone_facts *z = &c->facts->zone;
+	const ldns_rr_list *keys = c->dnskey_rrs;
 	size_t i, k;
 
-	dnscheck_fill_dnskeys(c->dnskey_rrs, z->dnskeys, &z->n_dnskey);
+	if (keys == NULL || ldns_rr_list_rr_count(keys) == 0) {
+		keys = c->auth_dnskey_rrs;
+	}
+	dnscheck_fill_dnskeys(keys, z->dnskeys, &z->n_dnskey);
 	z->n_ds = 0;
 	for (i = 0; c->ds_rrs != NULL && i < ldns_rr_list_rr_count(c->ds_rrs); i++) {
 		ldns_rr *ds = ldns_rr_list_rr(c->ds_rrs, i);
@@ -674,8 +678,8 @@ static void dnscheck_match_ds(struct dnscheck *c)
 		d->algorithm = ldns_rdf2native_int8(ldns_rr_rdf(ds, 1));
 		d->digest_type = ldns_rdf2native_int8(ldns_rr_rdf(ds, 2));
 		d->key_index = -1;
-		for (k = 0; k < z->n_dnskey && k < ldns_rr_list_rr_count(c->dnskey_rrs); k++) {
-			if (ldns_rr_compare_ds(ds, ldns_rr_list_rr(c->dnskey_rrs, k))) {
+		for (k = 0; k < z->n_dnskey && k < ldns_rr_list_rr_count(keys); k++) {
+			if (ldns_rr_compare_ds(ds, ldns_rr_list_rr(keys, k))) {
 				d->key_index = (int)k;
 				break;
 			}
@@ -775,6 +779,7 @@ void dnscheck_free(struct dnscheck *c)
 	}
 	ldns_rr_list_deep_free(c->ds_rrs);
 	ldns_rr_list_deep_free(c->dnskey_rrs);
+	ldns_rr_list_deep_free(c->auth_dnskey_rrs);
 	free(c);
 }
 

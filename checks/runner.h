@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Runs the DNS checks of many domains: one event loop and one resolver per
+ * worker thread (a core each: DNSSEC validation is CPU-bound), domains handed
+ * out one at a time, a bounded number in flight per worker, each with its
+ * deadline. The caller gets every domain's facts through a callback.
+ */
+#ifndef XDANE_CHECKS_RUNNER_H
+#define XDANE_CHECKS_RUNNER_H
+
+#include <stddef.h>
+
+#include "checks/dnscheck.h"
+#include "checks/facts.h"
+#include "checks/resolver.h"
+
+/* Domains one worker checks at once; each holds its facts (~150 KiB) until judged. */
+#define RUNNER_PARALLEL 64
+/* Worker threads at most, whatever the machine has. */
+#define RUNNER_MAX_WORKERS 16
+
+struct runner_opts {
+	unsigned workers;	       /* 0: the online CPUs, at most 4 */
+	struct resolver_opts resolver; /* max_inflight is the total over all workers */
+	struct dnscheck_opts dns;
+	unsigned timeout_s; /* per domain */
+};
+
+/*
+ * Called once per domain, from a worker thread (so it must only touch what
+ * belongs to index, or lock): facts when the check finished, else NULL and
+ * error says why ("not finished within 30 s").
+ */
+typedef void (*runner_fn)(void *arg, size_t index, const struct domain_facts *f, const char *error);
+
+struct runner;
+
+/*
+ * Creates the workers' event loops and resolvers (kept across runs, so a
+ * second run finds their caches warm). On failure writes one line into err
+ * and returns a negative code.
+ */
+int runner_new(const struct runner_opts *o, size_t n_hint, struct runner **ret, char *err,
+	       size_t errlen);
+
+/* Checks the n domains and returns when all are done: 0 or -ENOMEM. */
+int runner_run(struct runner *r, const char *const *domains, size_t n, runner_fn fn, void *arg);
+
+/* The most DNS queries that were in flight at once, summed over the workers (>= the truth). */
+unsigned runner_inflight_peak(const struct runner *r);
+
+void runner_free(struct runner *r);
+
+#endif
