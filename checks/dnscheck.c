@@ -250,6 +250,28 @@ static void dnscheck_endpoint(struct dnscheck *c, enum xmpp_service s, const cha
 	}
 }
 
+/*
+ * Keeps the FACTS_MAX_SRV best records in order (what peers try first): a
+ * record better than the worst kept one replaces it and moves up.
+ */
+static void dnscheck_keep_srv(struct service_facts *sf, const struct srv_facts *rec)
+{
+	size_t i;
+
+	if (sf->n_srv == FACTS_MAX_SRV) {
+		if (dnscheck_srv_cmp(rec, &sf->srv[FACTS_MAX_SRV - 1]) >= 0) {
+			return;
+		}
+		sf->n_srv--;
+	}
+	i = sf->n_srv++;
+	while (i > 0 && dnscheck_srv_cmp(rec, &sf->srv[i - 1]) < 0) {
+		sf->srv[i] = sf->srv[i - 1];
+		i--;
+	}
+	sf->srv[i] = *rec;
+}
+
 static void dnscheck_got_srv(struct dnscheck *c, enum xmpp_service s,
 			     const struct resolver_answer *a)
 {
@@ -262,22 +284,21 @@ static void dnscheck_got_srv(struct dnscheck *c, enum xmpp_service s,
 		rrs = dnsmsg_rrs(a->pkt, a->owner, LDNS_RR_TYPE_SRV);
 	}
 	n = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
-	for (i = 0; i < n && sf->n_srv < FACTS_MAX_SRV; i++) {
+	for (i = 0; i < n; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
-		struct srv_facts *srv = &sf->srv[sf->n_srv];
+		struct srv_facts rec;
 
 		if (ldns_rr_rd_count(rr) != 4) {
 			continue;
 		}
-		srv->priority = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
-		srv->weight = ldns_rdf2native_int16(ldns_rr_rdf(rr, 1));
-		srv->port = ldns_rdf2native_int16(ldns_rr_rdf(rr, 2));
-		dnsmsg_name(ldns_rr_rdf(rr, 3), srv->target);
-		sf->n_srv++;
+		rec.priority = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+		rec.weight = ldns_rdf2native_int16(ldns_rr_rdf(rr, 1));
+		rec.port = ldns_rdf2native_int16(ldns_rr_rdf(rr, 2));
+		dnsmsg_name(ldns_rr_rdf(rr, 3), rec.target);
+		dnscheck_keep_srv(sf, &rec);
 	}
 	sf->rr.truncated = n > FACTS_MAX_SRV;
 	ldns_rr_list_free(rrs);
-	qsort(sf->srv, sf->n_srv, sizeof(sf->srv[0]), dnscheck_srv_cmp);
 	if (sf->n_srv == 1 && strcmp(sf->srv[0].target, ".") == 0) {
 		sf->absent = true; /* RFC 2782: "decidedly not available" */
 		return;

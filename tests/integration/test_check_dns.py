@@ -80,11 +80,21 @@ CASES = [
     ("missing-tlsa", {}, (), {"TLSA_MISSING"}, "warning"),
     ("srv-target-cname", {}, (), {"SRV_TARGET_INVALID"}, "critical"),
     ("servfail", {}, (), {"DNS_LOOKUP_FAILED"}, "warning"),
+    ("nsec3-iterations", {"iterations": 200}, (), {"NSEC3_ITERATIONS"}, "critical"),
+    ("secondary-old-serial", {}, (), {"NS_INCONSISTENT"}, "warning"),
+    ("secondary-other-dnskey", {}, (), {"NS_INCONSISTENT"}, "warning"),
+    ("ns-unreachable", {}, (), {"NS_UNREACHABLE"}, "warning"),
+    ("target-no-address", {}, (), {"SRV_TARGET_INVALID"}, "critical"),
+    ("target-no-address", {"nxdomain": True}, (), {"SRV_TARGET_INVALID"}, "critical"),
+    ("target-insecure", {}, (), {"ADDRESS_INSECURE"}, "warning"),
+    # no SRV: clients fall back to the domain itself, whose TLSA is then missing
+    ("missing-srv", {}, (), {"SRV_MISSING", "TLSA_MISSING"}, "warning"),
 ]
 
 
 @pytest.mark.parametrize("fault,params,services,expected,severity", CASES,
-                         ids=[c[0] for c in CASES])
+                         ids=[c[0] + "".join(f"-{k}={v}" for k, v in c[1].items())
+                              for c in CASES])
 def test_fault_yields_its_finding(xdane, bed, fault, params, services, expected, severity):
     d = bed.derive(fault, **params)
     rc, reports = check(xdane, bed, d.name, services=services)
@@ -94,3 +104,65 @@ def test_fault_yields_its_finding(xdane, bed, fault, params, services, expected,
     first = sorted(expected)[0]
     assert findings(r, first)[0]["severity"] in (severity, "critical")
     assert rc == {"warning": 1, "critical": 2}[r["status"]]
+
+
+def test_ns_unreachable_names_the_server(xdane, bed):
+    d = bed.derive("ns-unreachable")
+    _, reports = check(xdane, bed, d.name)
+    f = findings(reports[d.name], "NS_UNREACHABLE")
+    assert len(f) == 1 and f[0]["address"] == "127.0.0.3", f
+    servers = {s["address"]: s for s in reports[d.name]["zone"]["servers"]}
+    assert servers["127.0.0.3"]["status"] == "timeout"
+    assert servers["127.0.0.1"]["status"] == "ok"
+
+
+def test_secondary_serials_are_reported(xdane, bed):
+    d = bed.derive("secondary-old-serial")
+    _, reports = check(xdane, bed, d.name)
+    serials = {s["address"]: s["serial"] for s in reports[d.name]["zone"]["servers"]}
+    assert len(set(serials.values())) == 2, serials
+    msg = findings(reports[d.name], "NS_INCONSISTENT")[0]["message"]
+    assert all(str(v) in msg for v in serials.values()), msg
+
+
+def test_srv_dot_is_not_a_problem(xdane, bed):
+    """A single "." target says the service is decidedly not offered (RFC 2782)."""
+    d = bed.derive("srv-dot")
+    rc, reports = check(xdane, bed, d.name)
+    r = reports[d.name]
+    assert rc == 0 and codes(r, "info") == []
+    assert all(s["absent"] and s["endpoints"] == [] for s in r["services"])
+
+
+def test_severity_override_and_margin_from_config(xdane, bed, tmp_path):
+    """finding "CODE" { severity } and rrsig-margin from --config change the verdict."""
+    d = bed.derive("expiring-rrsig", hours=24)
+    conf = tmp_path / "xdane.conf"
+    conf.write_text('rrsig-margin = 3600\n')
+    rc, reports = check(xdane, bed, d.name, extra=["--config", str(conf)])
+    assert "RRSIG_EXPIRING" not in codes(reports[d.name]), "a 1 h margin: 24 h is fine"
+    conf.write_text('finding "RRSIG_EXPIRING" { severity = "critical" }\n')
+    rc, reports = check(xdane, bed, d.name, extra=["--config", str(conf)])
+    assert rc == 2
+    assert {f["severity"] for f in findings(reports[d.name], "RRSIG_EXPIRING")} == {"critical"}
+
+
+def test_text_report_groups_by_service_and_endpoint(xdane, bed):
+    p = xdane.run("check", "--resolver-config", bed.unbound_conf, "--auth-port",
+                  bed.named.port, "good.example", timeout=60)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("good.example: info, DNSSEC secure")
+    port = bed.good.port("xmpp-client")
+    i = lines.index("  xmpp-client: SRV ok, secure")
+    assert lines[i + 1].startswith(f"    xmpp.good.example:{port}  addresses secure: 127.0.0.1 ::1")
+    assert lines[i + 2].startswith("      TLSA secure: 3 1 1 ")
+
+
+def test_many_domains_at_once_keep_their_order(xdane, bed):
+    names = ["good.example", bed.derive("unsigned").name, bed.derive("wrong-ds").name,
+             "conference.good.example"]
+    rc, reports = check(xdane, bed, *names)
+    assert list(reports) == names
+    assert rc == 2
+    assert [reports[n]["status"] for n in names] == ["info", "warning", "critical", "warning"]
