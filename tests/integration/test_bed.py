@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Proves the loopback test bed itself: delv and unbound-host see good.example as secure and each
-DNS fault as intended, nothing outside example. resolves or leaves loopback, Prosody serves the
-bed's certificates on every port, and the bed stops exactly what it started."""
+"""Proves the loopback test bed itself: delv, unbound-host and a long-lived libunbound context
+see good.example as secure and each DNS fault as intended (secondaries with another serial or
+DNSKEY set, a black-holed name server, targets without addresses or insecure, missing and "."
+SRV), nothing outside example. resolves or leaves loopback, bulk domains are valid, Prosody
+serves the bed's certificates on every port, and the bed stops exactly what it started."""
 
 import datetime as dt
 import hashlib
@@ -17,8 +19,14 @@ import time
 
 import pytest
 
+import dns.exception
+import dns.message
+import dns.query
+import dns.rdatatype
+
 import testbed
 from testbed.pki import spki_of
+from testbed.ubctx import Resolver
 
 TIMEOUT = 20  # seconds for any one tool run; no test may hang
 PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
@@ -70,6 +78,8 @@ DNS_FAULTS = {  # fault -> (delv verdict, unbound-host verdict)
     "expired-rrsig": ("bogus", "bogus"),
     "expiring-rrsig": ("secure", "secure"),
     "servfail": ("servfail", "servfail"),
+    "ds-sha1": ("secure", "secure"),
+    "nsec3-iterations": ("secure", "secure"),
 }
 
 
@@ -157,6 +167,322 @@ def test_default_local_zones_do_not_hide_example(bed):
     # unbound's built-in local zones (test., invalid., localhost., ...) never include example.
     verdict, out = unbound_host(bed, "example.", "SOA")
     assert verdict == "secure", out
+
+
+# --- name servers: secondaries, a black hole, one port ---------------------------------------
+
+@pytest.fixture(scope="module")
+def ub(bed):
+    """One long-lived libunbound context on the bed's unbound.conf, as xdane holds one."""
+    with Resolver(bed.unbound_conf) as ctx:
+        yield ctx
+
+
+@pytest.fixture(scope="module")
+def derived(bed):
+    """Domains of the record and name server faults, derived once (only read)."""
+    return {
+        "secondary-old-serial": bed.derive("secondary-old-serial"),
+        "other-zsk": bed.derive("secondary-other-dnskey"),
+        "extra-zsk": bed.derive("secondary-other-dnskey", dnskey="extra-zsk"),
+        "ns-unreachable": bed.derive("ns-unreachable"),
+        "target-no-address": bed.derive("target-no-address"),
+        "target-nxdomain": bed.derive("target-no-address", nxdomain=True),
+        "target-insecure": bed.derive("target-insecure"),
+        "missing-srv": bed.derive("missing-srv"),
+        "srv-dot": bed.derive("srv-dot"),
+        "nsec3-151": bed.derive("nsec3-iterations", iterations=151),
+        "missing-tlsa": bed.derive("missing-tlsa"),
+        "srv-target-cname": bed.derive("srv-target-cname"),
+    }
+
+
+NS1, NS2, NS3 = ("ns1.example", "127.0.0.1"), ("ns2.example", "127.0.0.2"), \
+    ("ns3.example", "127.0.0.3")
+
+
+def rrset(msg, rdtype, section="answer"):
+    """RDATA texts of `rdtype` in a dns.message section."""
+    t = dns.rdatatype.from_text(rdtype)
+    return sorted(rd.to_text() for rrs in getattr(msg, section) if rrs.rdtype == t for rd in rrs)
+
+
+def soa_serial(bed, zone, address, tcp=False):
+    r = bed.query(zone, "SOA", address=address, tcp=tcp)
+    assert r.rcode() == 0 and r.flags & dns.flags.AA, r
+    return r.answer[0][0].serial
+
+
+def axfr_verified(bed, zone, address, tmp_path):
+    """Transfer `zone` from `address` (on the bed's port) and dnssec-verify what was served."""
+    cp = run(["dig", "-p", bed.named.port, f"@{address}", zone, "AXFR", "+nocmd", "+nostats"])
+    assert cp.returncode == 0 and "SOA" in cp.stdout, cp.stdout + cp.stderr
+    path = tmp_path / f"{zone}.{address}.axfr"
+    path.write_text(cp.stdout)
+    cp = run(["dnssec-verify", "-o", zone, path])
+    assert cp.returncode == 0 and "Zone fully signed" in cp.stdout + cp.stderr, \
+        cp.stdout + cp.stderr
+    return cp.stdout + cp.stderr
+
+
+def test_every_name_server_answers_on_the_named_port(bed, derived):
+    assert bed.good.ns == [NS1]
+    assert bed.info()["domains"]["good.example"]["ns"] == [list(NS1)]
+    assert {n["port"] for n in bed.info()["nameservers"].values()} == {bed.named.port}
+    # The parent publishes the name servers' addresses (secure, like any example. data).
+    for name, address in (NS1, NS2, NS3):
+        assert rrset(bed.query(name, "A"), "A") == [address]
+
+
+def test_secondary_old_serial(bed, ub, derived, tmp_path):
+    d = derived["secondary-old-serial"]
+    assert d.ns == [NS1, NS2]
+    assert d.serial == 2 and d.secondary["serial"] == 1
+    # The NS set (in the zone and in the parent's delegation) names both servers.
+    for address in ("127.0.0.1", "127.0.0.2"):
+        assert rrset(bed.query(d.name, "NS", address=address), "NS") == \
+            ["ns1.example.", "ns2.example."]
+    assert d.delegation[:2] == [f"{d.name}. IN NS ns1.example.", f"{d.name}. IN NS ns2.example."]
+    ds = rrset(bed.query(d.name, "DS"), "DS")  # from the parent, for the KSK both servers use
+    assert [x.upper() for x in ds] == [" ".join(d.ds[0].split()[3:]).upper()]
+    # Same port, other serial, UDP and TCP (through the relay).
+    assert soa_serial(bed, d.name, "127.0.0.1") == 2
+    assert soa_serial(bed, d.name, "127.0.0.2") == 1
+    assert soa_serial(bed, d.name, "127.0.0.2", tcp=True) == 1
+    # Same keys, and what ns2 serves is validly signed.
+    assert rrset(bed.query(d.name, "DNSKEY", address="127.0.0.2"), "DNSKEY") == \
+        rrset(bed.query(d.name, "DNSKEY"), "DNSKEY")
+    axfr_verified(bed, d.name, "127.0.0.2", tmp_path)
+    assert ub.resolve(f"_xmpp-client._tcp.{d.name}", "SRV").verdict == "secure"
+
+
+@pytest.mark.parametrize("mode", ["other-zsk", "extra-zsk"])
+def test_secondary_other_dnskey(bed, derived, mode, tmp_path):
+    d = derived[mode]
+    assert d.ns == [NS1, NS2] and d.secondary["dnskey"] == mode
+    assert soa_serial(bed, d.name, "127.0.0.1") == soa_serial(bed, d.name, "127.0.0.2") == 1
+    keys1 = rrset(bed.query(d.name, "DNSKEY"), "DNSKEY")
+    keys2 = rrset(bed.query(d.name, "DNSKEY", address="127.0.0.2"), "DNSKEY")
+    ksk = [k for k in keys1 if k.startswith("257 ")]
+    assert len(ksk) == 1 and [k for k in keys2 if k.startswith("257 ")] == ksk
+    zsk1 = {k for k in keys1 if k.startswith("256 ")}
+    zsk2 = {k for k in keys2 if k.startswith("256 ")}
+    assert len(zsk1) == 1
+    if mode == "other-zsk":
+        assert len(zsk2) == 1 and not zsk1 & zsk2
+    else:
+        assert len(zsk2) == 2 and zsk1 < zsk2
+    # The RRSIGs over the data come from ns2's own ZSK in other-zsk mode.
+    sig = bed.query(f"_xmpp-client._tcp.{d.name}", "SRV", address="127.0.0.2")
+    tags2 = {rd.key_tag for rrs in sig.answer if rrs.rdtype == 46 for rd in rrs}
+    tags1 = {rd.key_tag for rrs in bed.query(f"_xmpp-client._tcp.{d.name}", "SRV").answer
+             if rrs.rdtype == 46 for rd in rrs}
+    assert (tags1 != tags2) == (mode == "other-zsk")
+    assert set(d.secondary["key_tags"]) >= tags2
+    for address in ("127.0.0.1", "127.0.0.2"):
+        axfr_verified(bed, d.name, address, tmp_path)
+    # One DS (the shared KSK's) fits both servers' DNSKEY sets: both chains are valid.
+    verdict, out = delv(bed, f"_xmpp-client._tcp.{d.name}", "SRV")
+    assert verdict == "secure", out
+
+
+def black_hole_lines(bed):
+    with open(bed.stubs["ns3"].log_path) as f:
+        return [line for line in f.read().splitlines() if " udp " in line or " tcp " in line]
+
+
+def test_ns_unreachable(bed, derived):
+    d = derived["ns-unreachable"]
+    assert d.ns == [NS1, NS3]
+    assert rrset(bed.query(d.name, "NS"), "NS") == ["ns1.example.", "ns3.example."]
+    before = len(black_hole_lines(bed))
+    # UDP: read, never answered.
+    with pytest.raises(dns.exception.Timeout):
+        bed.query(d.name, "SOA", address="127.0.0.3", timeout=0.5)
+    # TCP: accepted, never answered.
+    with pytest.raises(dns.exception.Timeout):
+        bed.query(d.name, "SOA", address="127.0.0.3", timeout=0.5, tcp=True)
+    lines = black_hole_lines(bed)[before:]
+    assert [line.split()[1] for line in lines] == ["udp", "tcp"], lines
+
+
+def test_ns_unreachable_does_not_slow_libunbound(bed, derived, tmp_path):
+    """The zone's records resolve at once through the bed's unbound.conf, in one long-lived
+    context, also after the NS RRset is cached (with a stub zone unbound then asked the
+    name servers on port 53 and took 15-90 s: the bed forwards instead)."""
+    d = derived["ns-unreachable"]
+    good = bed.good
+    before = len(black_hole_lines(bed))
+    queries = [f"{d.name}/NS", f"_xmpp-client._tcp.{d.name}/SRV", f"{d.target.name}/A",
+               f"{d.target.name}/AAAA", f"_{d.port('xmpp-client')}._tcp.{d.target.name}/TLSA",
+               f"nothere.{d.name}/A", f"{good.name}/NS", f"nothere.{good.name}/A",
+               f"xmpp.{good.name}/TXT", f"{NS3[0]}/A"]
+    argv = [sys.executable, "-m", "testbed.ubctx", bed.unbound_conf, *queries]
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(testbed.__file__)))
+    trace = tmp_path / "trace"
+    if shutil.which("strace"):
+        argv = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-o",
+                trace, *argv]
+    cp = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=TIMEOUT,
+                        env=env)
+    assert cp.returncode == 0, cp.stderr
+    answers = [json.loads(line) for line in cp.stdout.splitlines()]
+    assert len(answers) == len(queries)
+    for a in answers:
+        assert a["seconds"] < 1.0, a
+        assert a["verdict"] == "secure", a
+    assert [a["rcode"] for a in answers] == [0, 0, 0, 0, 0, 3, 0, 3, 0, 0]
+    assert answers[2]["records"] == ["127.0.0.1"] and answers[3]["records"] == ["::1"]
+    assert len(black_hole_lines(bed)) == before  # the black hole was never asked
+    if shutil.which("strace"):
+        text = trace.read_text()
+        dests = set(re.findall(r'sin_port=htons\((\d+)\), sin_addr=inet_addr\("([0-9.]+)"\)',
+                               text))
+        assert dests <= {(str(bed.named.port), "127.0.0.1")}, dests
+
+
+def test_target_no_address(bed, ub, derived):
+    d = derived["target-no-address"]
+    t = d.target
+    assert t.addresses == []
+    srv = ub.resolve(f"_xmpp-client._tcp.{d.name}", "SRV")
+    assert srv.verdict == "secure" and srv.records[0].endswith(f" {t.name}.")
+    for rdtype in ("A", "AAAA"):
+        a = ub.resolve(t.name, rdtype)
+        assert (a.rcode, a.havedata, a.verdict) == (0, False, "secure"), a  # NODATA
+        verdict, out = delv(bed, t.name, rdtype)
+        assert verdict == "secure" and "NXRRSET" in out, out
+    assert ub.resolve(t.name, "TXT").havedata  # the name exists
+
+    d = derived["target-nxdomain"]
+    t = d.target
+    srv = ub.resolve(f"_xmpp-client._tcp.{d.name}", "SRV")
+    assert srv.verdict == "secure" and srv.records[0].endswith(f" {t.name}.")
+    for rdtype in ("A", "AAAA", "TXT"):
+        a = ub.resolve(t.name, rdtype)
+        assert (a.rcode, a.verdict) == (3, "secure"), a
+    assert ub.resolve(f"_{d.port('xmpp-client')}._tcp.{t.name}", "TLSA").rcode == 3
+
+
+def test_target_insecure(bed, ub, derived):
+    d = derived["target-insecure"]
+    t = d.target
+    assert t.name == f"xmpp.hosts.{d.name}" and d.child_zones == \
+        {f"hosts.{d.name}": d.child_zones[f"hosts.{d.name}"]}
+    for service in testbed.SERVICES:
+        srv = ub.resolve(f"_{service}._tcp.{d.name}", "SRV")
+        assert srv.verdict == "secure", srv
+        assert srv.records == [f"0 5 {bed.servers['main'].ports[service]} {t.name}."]
+    a, aaaa = ub.resolve(t.name, "A"), ub.resolve(t.name, "AAAA")
+    assert (a.verdict, a.records) == ("insecure", ["127.0.0.1"]), a
+    assert (aaaa.verdict, aaaa.records) == ("insecure", ["::1"]), aaaa
+    tlsa = ub.resolve(f"_{d.port('xmpp-client')}._tcp.{t.name}", "TLSA")
+    assert tlsa.verdict == "insecure" and tlsa.records == [d.cert.tlsa()]
+    # Insecure because provably unsigned: the signed parent denies a DS for hosts.<domain>.
+    ds = ub.resolve(f"hosts.{d.name}", "DS")
+    assert (ds.rcode, ds.havedata, ds.verdict) == (0, False, "secure"), ds
+    # The server there presents the domain's certificate, which names the target.
+    leaf = probe(d, "xmpp-client")[0]
+    assert sha256(leaf) == d.cert.sha256
+    assert "does match" in openssl_x509(leaf, "-checkhost", t.name).stdout
+
+
+def test_missing_srv_and_srv_dot(bed, ub, derived):
+    d = derived["missing-srv"]
+    assert d.srv == {}
+    for service in testbed.SERVICES:
+        r = ub.resolve(f"_{service}._tcp.{d.name}", "SRV")
+        assert (r.rcode, r.verdict) == (3, "secure"), r
+    assert ub.resolve(f"_xmpp-server._tcp.{d.muc}", "SRV").rcode == 3
+    a, aaaa = ub.resolve(d.name, "A"), ub.resolve(d.name, "AAAA")
+    assert (a.verdict, a.records, aaaa.verdict, aaaa.records) == \
+        ("secure", ["127.0.0.1"], "secure", ["::1"])
+
+    d = derived["srv-dot"]
+    owners = [f"_{s}._tcp.{d.name}" for s in testbed.SERVICES] + \
+        [f"_xmpp-server._tcp.{d.muc}", f"_xmpps-server._tcp.{d.muc}"]
+    assert sorted(d.srv) == sorted(owners)
+    for owner in owners:
+        r = ub.resolve(owner, "SRV")
+        assert (r.verdict, r.records) == ("secure", ["0 0 0 ."]), r
+
+
+def test_nsec3_iterations_above_150_make_denials_insecure(bed, ub, derived):
+    d = derived["nsec3-151"]
+    param = rrset(bed.query(d.name, "NSEC3PARAM"), "NSEC3PARAM")
+    assert len(param) == 1 and param[0].split()[2] == "151", param
+    srv = ub.resolve(f"_xmpp-client._tcp.{d.name}", "SRV")
+    assert srv.verdict == "secure" and srv.records, srv
+    for name, rdtype in ((f"nothere.{d.name}", "A"), (d.target.name, "TXT")):
+        r = ub.resolve(name, rdtype)
+        assert not r.havedata and r.verdict == "insecure", r  # NXDOMAIN / NODATA, insecure
+    # Few iterations: the same denial is secure.
+    few = bed.derive("nsec3-iterations", iterations=10)
+    r = ub.resolve(f"nothere.{few.name}", "A")
+    assert (r.rcode, r.verdict) == (3, "secure"), r
+
+
+def test_existing_record_faults_still_behave(bed, ub, derived, dns_faults):
+    d = dns_faults["ds-sha1"]
+    ds = rrset(bed.query(d.name, "DS"), "DS")
+    assert len(ds) == 1 and ds[0].split()[2] == "1", ds
+    assert ub.resolve(f"{d.target.name}", "A").verdict == "secure"
+
+    d = derived["missing-tlsa"]
+    r = ub.resolve(f"_{d.port('xmpp-client')}._tcp.{d.target.name}", "TLSA")
+    assert (r.rcode, r.verdict) == (3, "secure"), r
+    assert ub.resolve(d.target.name, "A").verdict == "secure"
+
+    d = derived["srv-target-cname"]
+    r = ub.resolve(d.target.name, "A")
+    assert r.verdict == "secure" and r.cname == [f"real-xmpp.{d.name}."] and \
+        r.records == ["127.0.0.1"], r
+
+    d = dns_faults["servfail"]
+    r = ub.resolve(f"_xmpp-client._tcp.{d.name}", "SRV")
+    assert r.verdict == "servfail" and r.seconds < 2, r
+
+
+# --- bulk domains ----------------------------------------------------------------------------
+
+def test_bulk_domains(bed, ub, tmp_path):
+    t0 = time.monotonic()
+    names = bed.bulk_domains(80, prefix="bulktest")  # > bulk.PARALLEL_MIN: signed in a pool
+    elapsed = time.monotonic() - t0
+    assert names == [f"bulktest-{i}.example" for i in range(1, 81)]
+    assert bed.bulk_domains(2, prefix="bulktest") == ["bulktest-81.example", "bulktest-82.example"]
+    assert elapsed < 10, elapsed
+    cert = bed.bulk_cert
+    ports = bed.servers["main"].ports
+    for name in names[:3] + names[-2:]:
+        d = bed.bulk[name]
+        assert d.ns == [NS1] and d.kind == "bulk"
+        for service in testbed.SERVICES:
+            r = ub.resolve(f"_{service}._tcp.{name}", "SRV")
+            assert (r.verdict, r.records) == ("secure", [f"0 5 {ports[service]} xmpp.{name}."]), r
+        r = ub.resolve(f"_xmpp-server._tcp.conference.{name}", "SRV")
+        assert r.verdict == "secure" and r.records, r
+        a, aaaa = ub.resolve(f"xmpp.{name}", "A"), ub.resolve(f"xmpp.{name}", "AAAA")
+        assert (a.verdict, a.records, aaaa.records) == ("secure", ["127.0.0.1"], ["::1"])
+        r = ub.resolve(f"_{ports['xmpps-client']}._tcp.xmpp.{name}", "TLSA")
+        assert (r.verdict, r.records) == ("secure", [cert.tlsa()]), r
+        r = ub.resolve(f"nothere.{name}", "A")
+        assert (r.rcode, r.verdict) == (3, "secure"), r
+    # Each zone has its own DS (the shared KSK hashed with the zone's name).
+    assert len({bed.bulk[n].ds[0].split()[-1] for n in names}) == len(names)
+    cp = run(["dnssec-verify", "-o", names[0], bed.bulk[names[0]].zone_file])
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    info = bed.info()["bulk"]
+    assert info["count"] >= 82 and names[0] in info["names"]
+    # Without python3-cryptography, ldns-signzone signs the same layout with the same keys.
+    name = bed.bulk_domains(2, prefix="ldns", signer="ldns")[0]
+    assert bed.info()["bulk"]["signer"] == "ldns"
+    r = ub.resolve(f"_xmpp-client._tcp.{name}", "SRV")
+    assert (r.verdict, r.records) == ("secure", [f"0 5 {ports['xmpp-client']} xmpp.{name}."]), r
+    assert ub.resolve(f"_{ports['xmpp-client']}._tcp.xmpp.{name}", "TLSA").records == \
+        [cert.tlsa()]
+    # A derived domain after the bulk ones is served as before.
+    assert ub.resolve(f"xmpp.{bed.derive().name}", "A").verdict == "secure"
 
 
 # --- TLS ------------------------------------------------------------------------------------
@@ -392,7 +718,8 @@ def test_second_bed_runs_beside_the_first_and_stops_cleanly(bed, tmp_path):
         assert not set(ours) & set(theirs)
         other.derive("second-server")
         pids = other.pids()
-        assert set(pids) == {"named", "prosody-main", "prosody-second"}
+        assert set(pids) == {"named", "prosody-main", "prosody-second", "ns2-relay",
+                             "ns3-blackhole"}
         assert all(pid_alive(p) for p in pids.values())
         verdict, out = unbound_host(other, "_xmpp-client._tcp.good.example", "SRV")
         assert verdict == "secure", out
@@ -405,7 +732,8 @@ def test_second_bed_runs_beside_the_first_and_stops_cleanly(bed, tmp_path):
 
 def test_cli_up_prints_json_and_stops_on_sigterm(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(testbed.__file__)))
-    proc = subprocess.Popen([sys.executable, "-m", "testbed", "up", "--dir", tmp_path / "cli"],
+    proc = subprocess.Popen([sys.executable, "-m", "testbed", "up", "--dir", tmp_path / "cli",
+                             "--fault", "ns-unreachable", "--bulk", "3"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         lines = []
@@ -418,6 +746,10 @@ def test_cli_up_prints_json_and_stops_on_sigterm(tmp_path):
                 break
         info = json.loads("".join(lines))
         assert info["dir"] == str(tmp_path / "cli")
+        assert info["bulk"]["names"] == ["bench-1.example", "bench-2.example", "bench-3.example"]
+        assert info["domains"]["ns-unreachable-1.example"]["ns"] == \
+            [["ns1.example", "127.0.0.1"], ["ns3.example", "127.0.0.3"]]
+        assert {n["port"] for n in info["nameservers"].values()} == {info["named"]["port"]}
         pids = list(info["pids"].values())
         assert pids and all(pid_alive(p) for p in pids)
         proc.send_signal(signal.SIGTERM)

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Command line of the test bed: `python3 -m testbed up [--dir DIR] [--fault NAME]...` brings a
-bed up, prints its JSON description and runs until SIGINT/SIGTERM; `faults` lists the faults."""
+"""Command line of the test bed: `python3 -m testbed up [--dir DIR] [--fault NAME]...
+[--bulk N]` brings a bed up, prints its JSON description and runs until SIGINT/SIGTERM; `faults`
+lists the faults."""
 
 import argparse
 import json
 import signal
 import sys
 import threading
+import time
 
 from .bed import Bed
 from .faults import describe
@@ -25,15 +27,20 @@ def _up(args):
         bed.start()
         for name in args.fault:
             bed.derive(*name.split("+"))
+        if args.bulk:
+            t0 = time.monotonic()
+            bed.bulk_domains(args.bulk, prefix=args.bulk_prefix)
+            print(f"testbed: {args.bulk} bulk domains in {time.monotonic() - t0:.2f} s",
+                  file=sys.stderr)
         json.dump(bed.info(), sys.stdout, indent=2)
         sys.stdout.write("\n")
         sys.stdout.flush()
         print(f"testbed: up in {bed.startup_seconds} s in {bed.dir}; "
               "SIGINT or SIGTERM stops it", file=sys.stderr)
         while not stop.wait(0.5):
-            for name, server in list(bed.servers.items()) + [("named", bed.named)]:
-                if not server.server.alive():
-                    raise server.server.fail("exited on its own")
+            for proc in bed.processes():
+                if not proc.alive():
+                    raise proc.fail("exited on its own")
     except BedError as e:
         print(f"testbed: {e}", file=sys.stderr)
         return 1
@@ -50,6 +57,9 @@ def main(argv=None):
     up.add_argument("--dir", help="bed directory (default: a new temporary directory)")
     up.add_argument("--fault", action="append", default=[], metavar="NAME[+NAME]",
                     help="also derive a domain with these faults (repeatable)")
+    up.add_argument("--bulk", type=int, default=0, metavar="N",
+                    help="also make N healthy DNS-only domains <prefix>-<i>.example (benchmarks)")
+    up.add_argument("--bulk-prefix", default="bench", metavar="PREFIX")
     up.add_argument("--prosody-log-level", default="info", choices=["debug", "info", "warn"])
     sub.add_parser("faults", help="list the faults a test can derive")
     args = p.parse_args(argv)

@@ -13,10 +13,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from . import bulk as bbulk
 from . import dns as bdns
 from .faults import FAULTS, DomainSpec, apply_fault
 from .pki import CA
-from .proc import BedError, free_port, read_tail
+from .proc import BedError, Server, free_port, read_tail
 from .xmpp import Prosody
 
 PARENT = "example"
@@ -27,6 +28,20 @@ SERVER_ADDRESSES = {
     "second": ("127.0.0.2", "::1"),
 }
 LOG_LINES = 200
+NAMESERVER_ROLES = {
+    "ns1": "the bed's named",
+    "ns2": "relay to a second named (secondaries of the secondary-* faults)",
+    "ns3": "black hole: reads UDP, accepts TCP, never answers (ns-unreachable)",
+}
+
+
+def relative(name):
+    return name.rstrip(".")
+
+
+def _ns_of(roles):
+    """[(name server, address)] of the NS set with these roles ("ns1", ...)."""
+    return [(relative(bdns.NAMESERVERS[r][0]), bdns.NAMESERVERS[r][1]) for r in roles]
 
 
 @dataclass
@@ -51,7 +66,8 @@ class Domain:
     """A domain the bed serves (zone, SRV, targets, TLSA, certificates) and its fault, if any.
 
     `cert` is the certificate the main server presents (`certs` has one per server);
-    `srv` maps each SRV owner to its records (priority, weight, port, target).
+    `srv` maps each SRV owner to its records (priority, weight, port, target); `ns` is the
+    zone's NS set as [(name server, address)], every address on the bed's named port.
     """
 
     name: str
@@ -70,6 +86,9 @@ class Domain:
     targets: list = field(default_factory=list)
     srv: dict = field(default_factory=dict)
     certs: dict = field(default_factory=dict)
+    ns: list = field(default_factory=list)  # [(name server, address)] of the zone's NS set
+    secondary: dict = None  # what ns2 serves for the zone (serial, zone_file, dnskey tags)
+    child_zones: dict = field(default_factory=dict)  # unsigned child zone -> its zone file
 
     @property
     def cert(self):
@@ -93,7 +112,10 @@ class Domain:
                 "certs": {s: c.info() for s, c in self.certs.items()},
                 "ports": dict(self.targets[0].ports),
                 "srv": {k: [list(r) for r in v] for k, v in self.srv.items()},
-                "targets": [t.info() for t in self.targets]}
+                "targets": [t.info() for t in self.targets],
+                "ns": [list(n) for n in self.ns],
+                "secondary": dict(self.secondary) if self.secondary else None,
+                "child_zones": dict(self.child_zones)}
 
 
 class Bed:
@@ -101,8 +123,10 @@ class Bed:
 
     After start: `dir`, `ca` (CA), `named` (dns.Named: `port`, `rndc()`), `servers` ("main",
     and "second" once a fault needs it: xmpp.Prosody), `unbound_conf`, `trust_anchor` (paths by
-    syntax), `domains` (name -> Domain), `good` (the healthy good.example). `derive(fault)`
-    builds a new broken domain; `info()` describes it all as JSON-able data.
+    syntax), `domains` (name -> Domain), `good` (the healthy good.example), `stubs` (the ns2
+    relay and the ns3 black hole on 127.0.0.2/.3, same port as named), `named2` (behind the
+    relay, once a secondary fault needs it). `derive(fault)` builds a new broken domain;
+    `bulk_domains(n)` many healthy ones; `info()` describes it all as JSON-able data.
     """
 
     def __init__(self, directory=None, *, prosody_log_level="info", keep_dir=True):
@@ -119,8 +143,12 @@ class Bed:
         self.prosody_log_level = prosody_log_level
         self.ca = None
         self.named = None
+        self.named2 = None  # the second named behind the ns2 relay, started on first use
+        self.stubs = {}  # "ns2" relay and "ns3" black hole (netstub.py processes)
         self.servers = {}
         self.domains = {}
+        self.bulk = {}  # name -> Domain of bulk_domains()
+        self._bulk = None  # shared keys, certificate, layout and name counters of bulk zones
         self.unbound_conf = os.path.join(self.dir, "unbound.conf")
         self.trust_anchor = {}
         self.startup_seconds = None
@@ -129,6 +157,8 @@ class Bed:
         self._parent_serial = 1
         self._parent_keys = []
         self._delegations = {}  # child name -> zone-file lines in the parent
+        self._ns_used = {"ns1"}  # name server roles some zone names (their A goes in the parent)
+        self._ns2_port = None
         self._started = False
         self._stopped = False
 
@@ -150,7 +180,7 @@ class Bed:
     def _start(self, timeout):
         # Everything the bed generates belongs to one run: a reused directory starts empty
         # (stale keys, journals or NZD zones from an earlier run would be picked up).
-        for sub in ("ca", "certs", "zones", "trust", "named", "logs",
+        for sub in ("ca", "certs", "zones", "trust", "named", "named2", "logs",
                     *(f"prosody-{name}" for name in SERVER_ADDRESSES)):
             shutil.rmtree(os.path.join(self.dir, sub), ignore_errors=True)
         for sub in ("ca", "certs", "zones", "trust", "named", "logs"):
@@ -165,8 +195,13 @@ class Bed:
         main = self.servers["main"]
         main.start()
 
-        port = free_port(("127.0.0.1",), udp=True)
+        # One port for every authoritative address (xdane check --auth-port): named on
+        # 127.0.0.1, the ns2 relay and the ns3 black hole on 127.0.0.2 and 127.0.0.3. The
+        # stand-ins start now (a Python start, ~30 ms) so that the port stays ours.
+        port = free_port(tuple(a for _, a in bdns.NAMESERVERS.values()), udp=True)
         control = free_port(("127.0.0.1",))
+        self._ns2_port = free_port(("127.0.0.1",), udp=True)
+        self._start_stubs(port)
         self.named = bdns.Named(os.path.join(self.dir, "named"), port, control,
                                 os.path.join(self.dir, "logs", "named.log"))
         ksk = bdns.keygen(PARENT, self._zone_dir(PARENT), ksk=True)
@@ -182,7 +217,32 @@ class Bed:
         self.named.wait_serving(PARENT, timeout=timeout)
         self.named.wait_serving(GOOD, timeout=timeout)
         main.wait_ready(timeout=timeout)
+        for stub in self.stubs.values():
+            stub.wait_until(lambda s=stub: "ready" in read_tail(s.log_path, 5), "ready",
+                            timeout=timeout)
         self.domains[GOOD] = domain
+
+    def _start_stubs(self, port):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "netstub.py")
+        logs = os.path.join(self.dir, "logs")
+        ns2, ns3 = bdns.NAMESERVERS["ns2"][1], bdns.NAMESERVERS["ns3"][1]
+        for role, name, args in (("ns2", "relay", [ns2, port, self._ns2_port]),
+                                 ("ns3", "blackhole", [ns3, port])):
+            log = os.path.join(logs, f"{role}-{name}.log")
+            open(log, "w").close()
+            self.stubs[role] = Server(f"{role}-{name}", [sys.executable, "-I", script, name, *args],
+                                      log_path=log).start()
+
+    def _ensure_named2(self):
+        """Start the second named (behind the ns2 relay) unless it runs already."""
+        if self.named2 is None:
+            self.named2 = bdns.Named(os.path.join(self.dir, "named2"), self._ns2_port,
+                                     free_port(("127.0.0.1",)),
+                                     os.path.join(self.dir, "logs", "named2.log"), name="named2")
+            self.named2.write_conf({})
+            self.named2.start()
+            self.named2.wait_answering()
+        return self.named2
 
     def stop(self, timeout=5.0):
         """Stop every server this bed started (by pid: SIGTERM, SIGKILL after `timeout`).
@@ -191,7 +251,7 @@ class Bed:
             return
         self._stopped = True
         errors = []
-        for server in list(self.servers.values()) + [self.named]:
+        for server in [*self.servers.values(), self.named, self.named2, *self.stubs.values()]:
             if server is None:
                 continue
             try:
@@ -213,11 +273,23 @@ class Bed:
         self.stop()
         return False
 
+    def processes(self):
+        """Every proc.Server the bed started (named, Prosody, named2, relay, black hole)."""
+        procs = [self.named.server if self.named else None,
+                 self.named2.server if self.named2 else None]
+        procs += [s.server for s in self.servers.values()] + list(self.stubs.values())
+        return [p for p in procs if p is not None]
+
     def pids(self):
         """{server name: pid} of every process the bed started."""
-        p = {"named": self.named.server.pid if self.named and self.named.server else None}
+        p = {}
+        for named in (self.named, self.named2):
+            if named and named.server:
+                p[named.name] = named.server.pid
         for name, s in self.servers.items():
             p[f"prosody-{name}"] = s.pid
+        for s in self.stubs.values():
+            p[s.name] = s.pid
         return {k: v for k, v in p.items() if v}
 
     @property
@@ -237,20 +309,29 @@ class Bed:
                           "port": self.named.port, "control_port": self.named.control_port,
                           "conf": self.named.conf, "rndc_conf": self.named.rndc_conf,
                           "log": self.named.log_path},
+                # Every authoritative address answers on named's port (--auth-port).
+                "nameservers": {role: {"name": relative(n), "address": a,
+                                       "port": self.named.port,
+                                       "what": NAMESERVER_ROLES[role]}
+                                for role, (n, a) in bdns.NAMESERVERS.items()},
                 "servers": {n: s.info() for n, s in self.servers.items()},
                 "unbound_conf": self.unbound_conf,
                 "trust_anchor": dict(self.trust_anchor),
                 "ca": {"cert": self.ca.cert, "key": self.ca.key},
                 "domains": {n: d.info() for n, d in self.domains.items()},
+                "bulk": self._bulk_info(),
                 "pids": self.pids(),
                 "logs": self.log_paths(),
             }
 
     def log_paths(self):
-        paths = {"named": self.named.log_path if self.named else None}
+        paths = {"named": self.named.log_path if self.named else None,
+                 "named2": self.named2.log_path if self.named2 else None}
         for name, s in self.servers.items():
             paths[f"prosody-{name}"] = s.log_path
             paths[f"prosody-{name}-stdout"] = s.stdout_path
+        for s in self.stubs.values():
+            paths[s.name] = s.log_path
         return {k: v for k, v in paths.items() if v}
 
     def logs(self, lines=LOG_LINES):
@@ -269,7 +350,9 @@ class Bed:
         default `<kind>-<n>.example`), to edit and pass to add_domain()."""
         with self._lock:
             self._counter += 1
-            name = f"{label or f'{kind}-{self._counter}'}.{PARENT}"
+            # Short enough for a DNS label (63) and a certificate CN (64) with many faults.
+            label = label or kind[:40].rstrip("-") + f"-{self._counter}"
+            name = f"{label}.{PARENT}"
             if name in self.domains:
                 raise BedError(f"domain {name} exists already")
             return DomainSpec.healthy(name, kind=kind)
@@ -298,11 +381,24 @@ class Bed:
         with self._lock:
             if spec.name in self.domains:
                 raise BedError(f"domain {spec.name} exists already")
+            unknown = set(spec.nameservers) - set(bdns.NAMESERVERS)
+            if unknown or "ns1" not in spec.nameservers:
+                raise BedError(f"{spec.name}: name servers {spec.nameservers}: want ns1 and "
+                               f"any of {', '.join(bdns.NAMESERVERS)}")
+            if ("ns2" in spec.nameservers) != (spec.secondary is not None):
+                raise BedError(f"{spec.name}: ns2 in the NS set goes with a secondary spec")
+            if spec.secondary and "ns2" in spec.nameservers:
+                self._ensure_named2()
             certs = self._issue_certs(spec)
             changed = self._declare_hosts(spec, certs)
-            domain = self._build_zone(spec, certs)
-            for name in changed:
-                self.servers[name].apply()
+            # Prosody reloads while the zones are built and served.
+            reloading = {name: self.servers[name].apply(wait=False) for name in changed}
+            domain = self._build_zone(spec, certs, serial=spec.serial)
+            for child, path in domain.child_zones.items():
+                self.named.addzone(child, f'type primary; file "{path}";')
+            if domain.secondary:
+                self.named2.addzone(spec.name,
+                                    f'type primary; file "{domain.secondary["zone_file"]}";')
             options = spec.zone_options or 'type primary; file "{file}";'
             if spec.signing == "inline":
                 options, keydir = self._inline_zone_options(spec)
@@ -310,11 +406,107 @@ class Bed:
             if spec.signing == "inline":
                 self._adopt_inline_key(domain, keydir)
             self._delegations[spec.name] = domain.delegation
+            self._ns_used |= set(spec.nameservers)
             self._publish_parent()
             if spec.zone_options is None:
                 self.named.wait_serving(spec.name)
+            for child in domain.child_zones:
+                self.named.wait_serving(child)
+            if domain.secondary:
+                self.named2.wait_serving(spec.name, domain.secondary["serial"])
+            for name, generation in reloading.items():
+                self.servers[name].wait_applied(generation)
             self.domains[spec.name] = domain
             return domain
+
+    def bulk_domains(self, n, prefix="bench", signer=None):
+        """Make `n` more healthy domains `<prefix>-<i>.example` for benchmarks and return their
+        names (in order). DNS only: each is its own signed child zone of example. with DS, SRV
+        for the four services and the MUC's s2s, target `xmpp.<name>` (A 127.0.0.1, AAAA ::1,
+        the main Prosody's ports) and TLSA 3 1 1 of one certificate shared by all bulk domains
+        (`bed.bulk_cert`, never served: no VirtualHost). All bulk zones share one KSK/ZSK pair
+        and are signed in parallel (bulk.py), loaded with one `rndc reconfig` and delegated in
+        one parent update. The Domains are in `bed.bulk` (not `bed.domains`). `signer`:
+        "python" (needs python3-cryptography; the default when it is there) or "ldns"
+        (ldns-signzone, ~3x slower)."""
+        if n < 0:
+            raise BedError(f"bulk_domains: n={n}")
+        with self._lock:
+            if self._bulk is None:
+                main = self.servers["main"]
+                cert = self.ca.issue("bulk", cn="bulk.example", dns=["*.example"])
+                keys = bbulk.SharedKeys(os.path.join(self.dir, "zones", "bulk-keys"))
+                self._bulk = {"keys": keys, "cert": cert, "counters": {}, "signer": None,
+                              "layout": bbulk.Layout(main.ports, main.addresses,
+                                                     cert.spki_sha256)}
+            b = self._bulk
+            first = b["counters"].get(prefix, 0) + 1
+            names = [f"{prefix}-{i}.{PARENT}" for i in range(first, first + n)]
+            taken = [x for x in names if x in self.domains or x in self.bulk]
+            if taken:
+                raise BedError(f"bulk_domains: {taken[0]} exists already")
+            b["counters"][prefix] = first + n - 1
+            if not names:
+                return []
+            jobs = [(x, os.path.join(self._zone_dir(x), f"{x}.zone")) for x in names]
+            b["signer"] = bbulk.sign_zones(jobs, b["layout"], b["keys"], signer=signer)
+            ns = _ns_of(["ns1"])
+            for x, path in jobs:
+                self.bulk[x] = self._bulk_domain(x, path, ns)
+                self._delegations[x] = self.bulk[x].delegation
+            self.named.add_bulk_zones(dict(jobs))
+            self._publish_parent()
+            self._wait_bulk(names)
+            return names
+
+    def _bulk_domain(self, name, path, ns):
+        b = self._bulk
+        layout, cert = b["layout"], b["cert"]
+        spec = DomainSpec(name=name, kind="bulk")
+        target = f"xmpp.{name}"
+        srv = {}
+        for service, port in layout.ports.items():
+            srv[f"_{service}._tcp.{name}"] = [(0, 5, port, target)]
+            if service.endswith("server"):
+                srv[f"_{service}._tcp.conference.{name}"] = [(0, 5, port, target)]
+        tlsa = {f"_{p}._tcp.{target}": [cert.tlsa(3, 1, 1)]
+                for p in sorted(set(layout.ports.values()))}
+        ds = [b["keys"].ds(name)]
+        return Domain(name=name, kind="bulk", spec=spec, muc=f"conference.{name}", serial=1,
+                      zone_file=path, ds=ds,
+                      keys={"ksk": b["keys"].ksk_path, "zsk": b["keys"].zsk_path},
+                      delegation=[f"{name}. IN NS {n}." for n, _ in ns] + ds,
+                      targets=[Target(name=target, server="main", addresses=list(layout.addresses),
+                                      ports=dict(layout.ports), tlsa=tlsa)],
+                      srv=srv, certs={"main": cert}, ns=ns)
+
+    def _wait_bulk(self, names, timeout=30.0):
+        """Wait until named answers authoritatively for every zone in `names`."""
+        deadline = time.monotonic() + timeout
+        pending = list(names)
+        while pending:
+            try:
+                self.named.wait_serving(pending[-1], timeout=max(0.1, deadline - time.monotonic()))
+            except BedError:
+                raise self.named.server.fail(f"bulk zone {pending[-1]} not served") from None
+            pending.pop()
+
+    def _bulk_info(self):
+        if not self._bulk:
+            return None
+        layout = self._bulk["layout"]
+        return {"count": len(self.bulk), "names": list(self.bulk), "signer": self._bulk["signer"],
+                "layout": {"target": "xmpp.<name>", "addresses": list(layout.addresses),
+                           "ports": dict(layout.ports), "tlsa": f"3 1 1 {layout.tlsa_hex}",
+                           "cert": self._bulk["cert"].chain, "key": self._bulk["cert"].key,
+                           "ns": [list(n) for n in _ns_of(["ns1"])],
+                           "dnskey": [self._bulk["keys"].dnskey_text(r) for r in
+                                      (self._bulk["keys"].ksk_rdata,
+                                       self._bulk["keys"].zsk_rdata)]}}
+
+    @property
+    def bulk_cert(self):
+        return self._bulk["cert"] if self._bulk else None
 
     def republish(self, domain):
         """Rebuild a domain's zone from its (edited) `domain.spec` with the same keys and
@@ -324,11 +516,26 @@ class Bed:
         with self._lock:
             if isinstance(domain, str):
                 domain = self.domains[domain]
+            if domain.kind == "bulk":
+                raise BedError(f"{domain.name} is a bulk domain (shared keys); derive() one to "
+                               "change")
             if domain.spec.updatable:
                 raise BedError(f"{domain.name} takes RFC 2136 updates; named refuses to reload it")
+            spec = domain.spec
+            child = f"{spec.unsigned_child}.{domain.name}" if spec.unsigned_child else None
+            if _ns_of(spec.nameservers) != domain.ns or \
+                    [child] != (list(domain.child_zones) or [None]) or \
+                    bool(spec.secondary) != bool(domain.secondary):
+                raise BedError(f"{domain.name}: republish cannot change the name servers or "
+                               "child zones; derive a new domain")
             new = self._build_zone(domain.spec, domain.certs, keys=domain.keys,
                                    serial=domain.serial + 1)
+            for child, path in new.child_zones.items():
+                self.named.reload(child, new.serial, path)
             self.named.reload(new.name, new.serial, new.zone_file)
+            if new.secondary:
+                self.named2.reload(new.name, new.secondary["serial"],
+                                   new.secondary["zone_file"])
             if new.delegation != self._delegations.get(new.name):
                 self._delegations[new.name] = new.delegation
                 self._publish_parent()
@@ -400,7 +607,7 @@ class Bed:
         for t in spec.targets:
             server = self.servers[t.server]
             tname = spec.target_name(t)
-            addresses = list(t.addresses or server.addresses)
+            addresses = list(server.addresses if t.addresses is None else t.addresses)
             ports = {s: server.ports[s] for s in t.services}
             host = f"{t.cname}.{name}" if t.cname else tname
             if t.cname:
@@ -424,11 +631,30 @@ class Bed:
         tlsa_lines = [r for r in records if " IN TLSA " in r]
         if spec.fragment:
             records = [r for r in records if " IN TLSA " not in r]
+        if spec.srv == "dot":  # the service is decidedly not available (RFC 2782)
+            srv = {owner: [(0, 0, 0, ".")] for owner in srv}
         if spec.srv:
             for owner, rrs in srv.items():
                 for prio, weight, port, target in rrs:
-                    records.append(f"{owner}. IN SRV {prio} {weight} {port} {target}.")
+                    records.append(f"{owner}. IN SRV {prio} {weight} {port} "
+                                   f"{target.rstrip('.')}.")
         records += spec.extra_records
+        ns = _ns_of(spec.nameservers)
+        ns_names = [n + "." for n, _ in ns]
+
+        # An unsigned child zone (delegated without DS) takes every record at or below it.
+        child_zones, child_records = {}, []
+        if spec.unsigned_child:
+            child = f"{spec.unsigned_child}.{name}"
+
+            def below(line):
+                owner = line.split()[0].rstrip(".").lower()
+                return owner == child or owner.endswith("." + child)
+            child_records = [r for r in records if below(r)]
+            records = [r for r in records if not below(r)] + [f"{child}. IN NS {bdns.NS_NAME}"]
+            child_zones[child] = os.path.join(d, f"{child}.zone")
+            with open(child_zones[child], "w") as f:
+                f.write(bdns.render_zone(child, serial, child_records, ttl=spec.ttl))
 
         # <name>.db is the unsigned source; named always loads <name>.zone (signed or a copy),
         # so that republish() can switch between signed and unsigned without touching named.
@@ -442,7 +668,7 @@ class Bed:
                 f.write("".join(line + "\n" for line in tlsa_lines))
             records.append(f'$INCLUDE "{fragment}"')
         text = (spec.zone_text if spec.zone_text is not None
-                else bdns.render_zone(name, serial, records, ttl=spec.ttl))
+                else bdns.render_zone(name, serial, records, ttl=spec.ttl, ns=ns_names))
         with open(unsigned, "w") as f:
             f.write(text)
         keys, ds = dict(keys or {}), []
@@ -469,6 +695,9 @@ class Bed:
             if spec.zone_options is None:
                 with open(zone_path, "w") as f:
                     f.write(text)
+        secondary = None
+        if spec.secondary:
+            secondary = self._build_secondary(spec, records, ns_names, serial, keys, d)
         publisher = {}
         if spec.signing == "inline":
             publisher = {"zone": name, "zone_file": unsigned, "fragment": fragment}
@@ -482,8 +711,42 @@ class Bed:
                       publisher=publisher,
                       serial=serial, zone_file=zone_path, source_file=unsigned,
                       fragment_file=fragment, keys=keys, ds=ds,
-                      delegation=[f"{name}. IN NS {bdns.NS_NAME}"] + ds, targets=targets,
-                      srv=dict(srv) if spec.srv else {}, certs=dict(certs))
+                      delegation=[f"{name}. IN NS {n}" for n in ns_names] + ds, targets=targets,
+                      srv=dict(srv) if spec.srv else {}, certs=dict(certs), ns=ns,
+                      secondary=secondary, child_zones=child_zones)
+
+    def _build_secondary(self, spec, records, ns_names, serial, keys, directory):
+        """Write and sign what ns2 serves for `spec` (SecondarySpec: serial lag, DNSKEY set)."""
+        sec = spec.secondary
+        if not spec.signed or spec.signing != "offline" or spec.zone_text is not None \
+                or spec.zone_options is not None:
+            raise BedError(f"{spec.name}: a secondary wants a signed, generated zone")
+        if sec.dnskey not in ("same", "other-zsk", "extra-zsk"):
+            raise BedError(f"{spec.name}: unknown secondary dnskey {sec.dnskey!r}")
+        sserial = serial - sec.serial_lag
+        if sserial < 1:
+            raise BedError(f"{spec.name}: secondary serial {sserial} < 1")
+        ksk, zsk = bdns.Key.load(keys["ksk"]), bdns.Key.load(keys["zsk"])
+        signing, published = [ksk, zsk], []
+        if sec.dnskey != "same":
+            if "zsk2" not in keys:
+                keys["zsk2"] = bdns.keygen(spec.name, os.path.join(directory, "secondary-key"),
+                                           ksk=False).path
+            zsk2 = bdns.Key.load(keys["zsk2"])
+            if sec.dnskey == "other-zsk":
+                signing = [ksk, zsk2]
+            else:
+                published = [zsk2]  # in the DNSKEY set, signs nothing
+        unsigned = os.path.join(directory, f"{spec.name}.ns2.db")
+        zone_path = os.path.join(directory, f"{spec.name}.ns2.zone")
+        with open(unsigned, "w") as f:
+            f.write(bdns.render_zone(spec.name, sserial, records, ttl=spec.ttl, ns=ns_names))
+            f.write("".join(k.dnskey + "\n" for k in published))
+        bdns.sign(spec.name, unsigned, zone_path, signing, inception=spec.inception,
+                  expiration=spec.expiration, nsec3=spec.nsec3)
+        return {"server": "ns2", "address": bdns.NAMESERVERS["ns2"][1], "serial": sserial,
+                "zone_file": zone_path, "dnskey": sec.dnskey,
+                "key_tags": sorted(k.tag for k in signing + published)}
 
     @staticmethod
     def _ds(spec, ksk, keys, directory):
@@ -524,7 +787,7 @@ class Bed:
             raise self.named.server.fail(f"{domain.name}: want one CSK in {keydir}, found {keys}")
         domain.keys["csk"] = csk[0].path
         domain.ds = self._ds(domain.spec, csk[0], domain.keys, self._zone_dir(domain.name))
-        domain.delegation = [f"{domain.name}. IN NS {bdns.NS_NAME}"] + domain.ds
+        domain.delegation = [f"{domain.name}. IN NS {n}." for n, _ in domain.ns] + domain.ds
 
     @staticmethod
     def _tlsa_rdata(how, cert):
@@ -541,7 +804,8 @@ class Bed:
     def _write_parent(self):
         """Write and sign example. with every delegation; return the signed file's path."""
         d = self._zone_dir(PARENT)
-        records = [f"{bdns.NS_NAME} IN A {bdns.ADDRESS}"]
+        records = [f"{n} IN A {a}" for role, (n, a) in bdns.NAMESERVERS.items()
+                   if role in self._ns_used]
         for lines in self._delegations.values():
             records += lines
         unsigned = os.path.join(d, f"{PARENT}.db")
@@ -558,9 +822,11 @@ class Bed:
 
     # --- conveniences for tests ----------------------------------------------------------
 
-    def query(self, name, rdtype, timeout=1.0):
-        """A DNSSEC-OK query straight to the bed's named (no validation); a dns.message."""
-        return bdns.query(name, rdtype, self.named.port, timeout=timeout)
+    def query(self, name, rdtype, timeout=1.0, address=bdns.ADDRESS, tcp=False):
+        """A DNSSEC-OK query straight to the bed's named (no validation), or to another
+        authoritative address of the bed on the same port (127.0.0.2: ns2); a dns.message."""
+        return bdns.query(name, rdtype, self.named.port, address=address, timeout=timeout,
+                          tcp=tcp)
 
     def rndc(self, *args):
         return self.named.rndc(*args)

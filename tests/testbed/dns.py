@@ -21,8 +21,16 @@ from .proc import BedError, Server, run
 
 ALGORITHM = "ECDSAP256SHA256"  # fast to generate and verify, validated by Debian's libunbound
 ADDRESS = "127.0.0.1"  # named can listen only on addresses configured on lo (NOTES.md)
-NS_NAME = "ns1.example."  # the one name server of every bed zone (glue in the parent)
+NS_NAME = "ns1.example."  # the main name server of every bed zone (glue in the parent)
+# The authoritative servers a bed zone can name in its NS set, all on the bed's one named port:
+# ns1 is named itself; ns2 a relay in front of a second named (secondaries); ns3 a black hole.
+NAMESERVERS = {
+    "ns1": ("ns1.example.", "127.0.0.1"),
+    "ns2": ("ns2.example.", "127.0.0.2"),
+    "ns3": ("ns3.example.", "127.0.0.3"),
+}
 INLINE_POLICY = "testbed"
+MAX_SIGNZONE_ITERATIONS = 150  # dnssec-signzone refuses more; ldns-signzone signs those
 
 
 def absolute(name):
@@ -81,11 +89,14 @@ def sign(zone, unsigned, signed, keys, *, inception=None, expiration=None, nsec3
 
     `inception`/`expiration` are datetimes for every RRSIG (default: an hour ago, 30 days on);
     an expiration in the past is allowed (post-sign verification is then skipped: it would
-    refuse, NOTES.md). `nsec3` is (salt hex or "-", extra iterations) or None for NSEC.
+    refuse, NOTES.md). `nsec3` is (salt hex or "-", extra iterations) or None for NSEC; more
+    than 150 iterations are signed with ldns-signzone (dnssec-signzone refuses them).
     """
     now = dt.datetime.now(dt.timezone.utc)
     inception = inception or now - dt.timedelta(hours=1)
     expiration = expiration or now + dt.timedelta(days=30)
+    if nsec3 is not None and nsec3[1] > MAX_SIGNZONE_ITERATIONS:
+        return _ldns_sign(zone, unsigned, signed, keys, inception, expiration, nsec3)
     # -d: the dsset- file goes beside the zone, not into the caller's working directory.
     argv = ["dnssec-signzone", "-q", "-o", absolute(zone), "-f", signed, "-N", "keep",
             "-d", os.path.dirname(os.path.abspath(signed)),
@@ -104,11 +115,25 @@ def sign(zone, unsigned, signed, keys, *, inception=None, expiration=None, nsec3
     run(argv, cwd=os.path.dirname(os.path.abspath(signed)))
 
 
-def render_zone(origin, serial, records, ttl=300, ns=NS_NAME):
-    """Zone-file text: SOA and NS at the apex, then `records` (lines "owner [ttl] TYPE rdata")."""
+def _ldns_sign(zone, unsigned, signed, keys, inception, expiration, nsec3):
+    """sign() for what dnssec-signzone refuses (NSEC3 iterations > 150): ldns-signzone reads
+    the same K* key files and adds their DNSKEYs itself."""
+    salt, iterations = nsec3
+    argv = ["ldns-signzone", "-o", absolute(zone), "-f", signed,
+            "-i", sigtime(inception), "-e", sigtime(expiration), "-n", "-t", str(iterations)]
+    if salt != "-":  # "-" is dnssec-signzone's "no salt", ldns-signzone's default
+        argv += ["-s", salt]
+    run(argv + [unsigned] + [k.path for k in keys],
+        cwd=os.path.dirname(os.path.abspath(signed)))
+
+
+def render_zone(origin, serial, records, ttl=300, ns=(NS_NAME,)):
+    """Zone-file text: SOA (primary: the first of `ns`) and the NS set at the apex, then
+    `records` (lines "owner [ttl] TYPE rdata")."""
+    ns = [ns] if isinstance(ns, str) else list(ns)
     lines = [f"$ORIGIN {absolute(origin)}", f"$TTL {ttl}",
-             f"@ IN SOA {ns} hostmaster.{absolute(origin)} {serial} 3600 600 86400 60",
-             f"@ IN NS {ns}"]
+             f"@ IN SOA {ns[0]} hostmaster.{absolute(origin)} {serial} 3600 600 86400 60"]
+    lines += [f"@ IN NS {n}" for n in ns]
     lines += list(records)
     return "\n".join(lines) + "\n"
 
@@ -120,23 +145,31 @@ def parse_ds(text):
     return int(fields[i + 1]), int(fields[i + 2]), int(fields[i + 3]), "".join(fields[i + 4:])
 
 
-def query(name, rdtype, port, address=ADDRESS, timeout=1.0):
-    """One UDP query straight to the bed's named (no recursion, DNSSEC OK); the response."""
+def query(name, rdtype, port, address=ADDRESS, timeout=1.0, tcp=False):
+    """One query (UDP unless `tcp`) straight to an authoritative server of the bed (no
+    recursion, DNSSEC OK); the response."""
     q = dns.message.make_query(absolute(name), rdtype, want_dnssec=True)
     q.flags &= ~dns.flags.RD
+    if tcp:
+        return dns.query.tcp(q, address, port=port, timeout=timeout)
     return dns.query.udp(q, address, port=port, timeout=timeout)
 
 
 class Named:
-    """The bed's authoritative server: named -g -c <own conf>, an rndc key and control port."""
+    """An authoritative named of the bed: named -g -c <own conf>, an rndc key and control port,
+    on 127.0.0.1:`port`. `name` tells the bed's main named ("named") from the second one
+    behind the ns2 relay ("named2"). Zones come from named.conf, `rndc addzone`, or the
+    `bulk.conf` it includes (bulk domains: written at once, then `rndc reconfig`)."""
 
-    def __init__(self, directory, port, control_port, log_path):
+    def __init__(self, directory, port, control_port, log_path, name="named"):
+        self.name = name
         self.dir = os.path.abspath(directory)
         self.port = port
         self.control_port = control_port
         self.conf = os.path.join(self.dir, "named.conf")
         self.rndc_conf = os.path.join(self.dir, "rndc.conf")
         self.work = os.path.join(self.dir, "named")
+        self.bulk_conf = os.path.join(self.dir, "bulk.conf")
         self.log_path = log_path
         # named's own state (zones added with rndc addzone live in its NZD database) belongs to
         # one run: start from nothing, also in a reused directory.
@@ -184,6 +217,8 @@ class Named:
                 f'allow {{ {ADDRESS}; }} keys {{ "testbed-rndc"; }}; }};']
         for name, path in zones.items():
             text.append(f'zone "{absolute(name)}" {{ type primary; file "{path}"; }};')
+        text.append(f'include "{self.bulk_conf}";')
+        open(self.bulk_conf, "w").close()
         with open(self.conf, "w") as f:
             f.write("\n".join(text) + "\n")
         with open(self.rndc_conf, "w") as f:
@@ -194,9 +229,27 @@ class Named:
     def start(self):
         open(self.log_path, "w").close()  # one run per log, also in a reused directory
         # -g: foreground, log to stderr (into log_path); -n 2: small thread pool, quick start.
-        self.server = Server("named", ["named", "-g", "-n", "2", "-c", self.conf],
+        self.server = Server(self.name, ["named", "-g", "-n", "2", "-c", self.conf],
                              log_path=self.log_path, cwd=self.work).start()
         return self
+
+    def wait_answering(self, timeout=10.0):
+        """Wait until named answers at all (REFUSED for a zone it lacks is an answer)."""
+        def ready():
+            try:
+                query(".", "SOA", self.port, timeout=0.3)
+            except (dns.exception.DNSException, OSError):
+                return False
+            return True
+        self.server.wait_until(ready, "an answer", timeout=timeout)
+
+    def add_bulk_zones(self, zones):
+        """Append `zones` (name -> zone file) to bulk.conf and `rndc reconfig`: one reload
+        for any number of zones (rndc addzone costs a process and an NZD write per zone)."""
+        with open(self.bulk_conf, "a") as f:
+            f.write("".join(f'zone "{absolute(n)}" {{ type primary; file "{p}"; }};\n'
+                            for n, p in zones.items()))
+        self.rndc("reconfig", timeout=60)
 
     def wait_serving(self, zone, serial=None, timeout=10.0):
         """Wait until named answers authoritatively for `zone` (with at least `serial`)."""
@@ -270,14 +323,19 @@ def write_unbound_conf(path, zone, port, trust_anchor_ds):
     """An unbound.conf for ub_ctx_config and unbound-host -C that only ever asks the bed's named.
 
     Everything outside `zone` is refused locally at once (no packet leaves: without this,
-    libunbound iterates from the real root hints). Validation failures are explained
-    (val-log-level 2 fills why_bogus) and not cached for long (val-bogus-ttl).
+    libunbound iterates from the real root hints). `zone` is a forward zone, not a stub: with a
+    stub, unbound takes a child zone's NS RRset from its cache (e.g. after an NS lookup) as a
+    better delegation than the stub and then asks those servers on port 53, where nothing
+    answers: lookups take 15-90 s (measured on unbound 1.17). A forwarder is used for every
+    name below it, whatever is cached; named answers its zones to RD=1 queries all the same.
+    Validation failures are explained (val-log-level 2 fills why_bogus) and not cached for long
+    (val-bogus-ttl).
     """
     z = absolute(zone)
     text = f"""\
 # Written by the xdane test bed: resolve {z} from the bed's named only, refuse everything else.
 server:
-	# The stub below is on 127.0.0.1; unbound skips localhost servers unless told otherwise.
+	# The forwarder below is on 127.0.0.1; unbound skips localhost servers unless told otherwise.
 	do-not-query-localhost: no
 	# Hermetic: every name outside {z} is REFUSED locally, nothing is sent to the root servers.
 	local-zone: "." refuse
@@ -296,9 +354,11 @@ server:
 	pidfile: ""
 	use-syslog: no
 
-stub-zone:
+# A forward zone, not a stub zone: a stub loses to NS RRsets of child zones in the cache, and
+# their servers would be asked on port 53 (the bed's servers all answer on {port} only).
+forward-zone:
 	name: "{z}"
-	stub-addr: {ADDRESS}@{port}
+	forward-addr: {ADDRESS}@{port}
 """
     with open(path, "w") as f:
         f.write(text)

@@ -55,6 +55,18 @@ class TargetSpec:
 
 
 @dataclass
+class SecondarySpec:
+    """What the second authoritative server (ns2: 127.0.0.2 on the bed's named port, a relay to
+    a second named) serves for a zone: the same records signed with the same KSK, its SOA
+    serial `serial_lag` below the primary's, and its DNSKEY set by `dnskey`: "same" (the
+    primary's KSK and ZSK), "other-zsk" (KSK and another ZSK, which signs everything) or
+    "extra-zsk" (KSK, the primary's ZSK, which signs, and another ZSK, only published)."""
+
+    serial_lag: int = 0
+    dnskey: str = "same"
+
+
+@dataclass
 class DomainSpec:
     """Everything the bed builds for one domain, in its own child zone of `example.`.
 
@@ -71,6 +83,14 @@ class DomainSpec:
     changes it: `fragment` moves the TLSA records into an $INCLUDEd file (the file publisher's
     fragment), `updatable` allows RFC 2136 updates signed with the bed's TSIG key.
     `params` holds free-form options (`target_vhost`: also a VirtualHost for each target).
+
+    Name servers: `nameservers` lists the roles in the zone's NS set (and the parent's
+    delegation): "ns1" the bed's named (127.0.0.1), "ns2" a second named behind a relay
+    (127.0.0.2) serving what `secondary` says, "ns3" a black hole (127.0.0.3); all on the one
+    port of the bed's named. `serial` is the primary's first SOA serial. `srv` is True, False
+    (no SRV records) or "dot" (every SRV RRset is `0 0 0 .`). `unsigned_child` (a label, e.g.
+    "hosts") makes `<label>.<name>` an unsigned zone delegated without DS: records at or below
+    it (say a target "xmpp.hosts") go there and are insecure.
     """
 
     name: str
@@ -92,6 +112,10 @@ class DomainSpec:
     signing: str = "offline"
     fragment: bool = False
     updatable: bool = False
+    nameservers: list = field(default_factory=lambda: ["ns1"])
+    secondary: SecondarySpec = None
+    serial: int = 1
+    unsigned_child: str = None
     params: dict = field(default_factory=dict)
 
     @property
@@ -180,9 +204,11 @@ def _expiring_rrsig(spec, bed, hours=24):
 
 @fault("nsec3-iterations")
 def _nsec3_iterations(spec, bed, iterations=10, salt="abcd"):
-    """NSEC3 with extra iterations (RFC 9276 wants 0). dnssec-signzone refuses more than 150."""
-    if iterations > 150:
-        raise BedError("dnssec-signzone refuses more than 150 NSEC3 iterations (NOTES.md)")
+    """NSEC3 with extra iterations (RFC 9276 wants 0). Above 150 (signed by ldns-signzone:
+    dnssec-signzone refuses) unbound still validates positive answers, but treats denials
+    (NXDOMAIN, NODATA) as insecure."""
+    if iterations < 0 or iterations > 65535:
+        raise BedError(f"NSEC3 iterations {iterations} out of range")
     spec.nsec3 = (salt, iterations)
 
 
@@ -194,6 +220,46 @@ def _servfail(spec, bed):
     spec.ds = "none"
     # Port 1 on loopback: nothing listens, the transfer is refused at once (no packet leaves).
     spec.zone_options = 'type secondary; primaries { 127.0.0.1 port 1; }; file "{file}";'
+
+
+# --- name server faults ---------------------------------------------------------------------
+
+def _add_nameserver(spec, role):
+    # Faults add to the NS set, so that they combine (secondary-old-serial+ns-unreachable).
+    if role not in spec.nameservers:
+        spec.nameservers.append(role)
+
+
+@fault("secondary-old-serial")
+def _secondary_old_serial(spec, bed, lag=1):
+    """NS set ns1 (127.0.0.1) and ns2 (127.0.0.2, same port): ns2 serves the same zone, same
+    keys, validly signed, but with the SOA serial `lag` below ns1's (ns1 starts at 1 + lag)."""
+    if lag < 1:
+        raise BedError("secondary-old-serial wants lag >= 1")
+    _add_nameserver(spec, "ns2")
+    spec.serial = 1 + lag
+    spec.secondary = spec.secondary or SecondarySpec()
+    spec.secondary.serial_lag = lag
+
+
+@fault("secondary-other-dnskey")
+def _secondary_other_dnskey(spec, bed, dnskey="other-zsk"):
+    """NS set ns1 and ns2 (127.0.0.2): ns2 serves the same records and SOA serial, validly
+    signed by the same KSK (so the DS matches), but with another DNSKEY set: "other-zsk" (its
+    own ZSK instead of ns1's) or "extra-zsk" (ns1's keys plus another ZSK)."""
+    if dnskey not in ("other-zsk", "extra-zsk"):
+        raise BedError(f"secondary-other-dnskey: dnskey={dnskey!r}, want other-zsk or extra-zsk")
+    _add_nameserver(spec, "ns2")
+    spec.secondary = spec.secondary or SecondarySpec()
+    spec.secondary.dnskey = dnskey
+
+
+@fault("ns-unreachable")
+def _ns_unreachable(spec, bed):
+    """NS set ns1 (127.0.0.1) and ns3 (127.0.0.3, same port), where a black hole reads UDP and
+    accepts TCP but never answers. Resolution through the bed's unbound.conf still only asks
+    127.0.0.1 (a forwarder), so it stays quick; querying ns3 directly times out."""
+    _add_nameserver(spec, "ns3")
 
 
 # --- variants (not faults): zones a publisher can change ------------------------------------
@@ -229,6 +295,45 @@ def _missing_tlsa(spec, bed):
     """Secure SRV and addresses, but no TLSA records at all."""
     for t in spec.targets:
         t.tlsa = "none"
+
+
+@fault("target-no-address")
+def _target_no_address(spec, bed, nxdomain=False):
+    """The SRV target exists (a TXT record and its TLSA records) but has neither A nor AAAA:
+    NODATA, securely denied. With nxdomain=True the target name does not exist at all (no
+    TLSA either): NXDOMAIN."""
+    t = spec.targets[0]
+    t.addresses = []
+    if nxdomain:
+        t.tlsa = "none"
+    else:
+        spec.extra_records.append(f"{spec.target_name(t)}. IN TXT \"testbed: no A, no AAAA\"")
+
+
+@fault("target-insecure")
+def _target_insecure(spec, bed):
+    """The SRV target xmpp.hosts.<domain> lives in the unsigned zone hosts.<domain> (delegated
+    without DS): SRV is secure, the target's A (127.0.0.1), AAAA (::1) and TLSA are insecure.
+    Same Prosody ports and certificate (which names the target)."""
+    spec.unsigned_child = "hosts"
+    t = spec.targets[0]
+    t.label = "xmpp.hosts"
+    spec.certs["main"] = CertSpec.for_domain(spec.name, spec.muc_name, spec.target_name(t))
+
+
+@fault("missing-srv")
+def _missing_srv(spec, bed):
+    """No SRV records for any service (NXDOMAIN at every _service._tcp name); the domain has
+    A 127.0.0.1 and AAAA ::1 at its apex, so a client's fallback to the domain resolves."""
+    spec.srv = False
+    spec.extra_records += [f"{spec.name}. IN A 127.0.0.1", f"{spec.name}. IN AAAA ::1"]
+
+
+@fault("srv-dot")
+def _srv_dot(spec, bed):
+    """Every SRV RRset (the four services and the MUC's s2s) is the single record `0 0 0 .`:
+    the service is decidedly not available (RFC 2782). The target's records stay, unused."""
+    spec.srv = "dot"
 
 
 @fault("srv-target-cname")
