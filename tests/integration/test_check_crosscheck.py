@@ -58,3 +58,17 @@ def test_xdane_agrees_with_delv_and_unbound_host(xdane, bed, zones, kind):
     ours = json.loads(p.stdout)["domains"][0]["dnssec"]["state"]
     assert ours == delv_state(bed, d.name), kind
     assert ours == unbound_host_state(bed, d.name), kind
+
+
+def test_ed448_is_where_validators_differ(xdane, bed):
+    """BIND (OpenSSL) validates Ed448, Debian's libunbound (nettle) does not: xdane says the
+    zone looks insecure from here and names the algorithm, instead of calling it unsigned."""
+    d = bed.derive("algorithm-ed448")
+    p = xdane.run("check", "--json", "--resolver-config", bed.unbound_conf, "--auth-port",
+                  bed.named.port, d.name, timeout=60)
+    r = json.loads(p.stdout)["domains"][0]
+    assert delv_state(bed, d.name) == "secure"
+    assert unbound_host_state(bed, d.name) == "insecure"
+    assert r["dnssec"]["state"] == "insecure"
+    [f] = [f for f in r["findings"] if f["code"] == "DNSKEY_ALGORITHM_UNSUPPORTED"]
+    assert "ED448" in f["message"] and "unsigned" not in f["message"]

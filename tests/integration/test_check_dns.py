@@ -74,6 +74,9 @@ CASES = [
     ("island", {}, (), {"DNSSEC_INSECURE", "SRV_INSECURE"}, "warning"),
     ("wrong-ds", {}, (), {"DS_MISMATCH", "DNSSEC_BOGUS"}, "critical"),
     ("ds-sha1", {}, (), {"DS_DIGEST_WEAK"}, "warning"),
+    ("algorithm-rsasha1", {}, (), {"DNSKEY_ALGORITHM_WEAK"}, "warning"),
+    # Debian's libunbound cannot verify Ed448: insecure from here, never "unsigned"
+    ("algorithm-ed448", {}, (), {"DNSKEY_ALGORITHM_UNSUPPORTED", "SRV_INSECURE"}, "warning"),
     ("expired-rrsig", {}, (), {"DNSSEC_BOGUS", "RRSIG_EXPIRING"}, "critical"),
     ("expiring-rrsig", {"hours": 24}, (), {"RRSIG_EXPIRING"}, "warning"),
     ("nsec3-iterations", {"iterations": 10}, (), {"NSEC3_ITERATIONS"}, "warning"),

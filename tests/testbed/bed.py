@@ -683,8 +683,8 @@ class Bed:
             if "ksk" in keys:
                 ksk, zsk = bdns.Key.load(keys["ksk"]), bdns.Key.load(keys["zsk"])
             else:
-                ksk = bdns.keygen(name, d, ksk=True)
-                zsk = bdns.keygen(name, d, ksk=False)
+                ksk = bdns.keygen(name, d, ksk=True, algorithm=spec.algorithm)
+                zsk = bdns.keygen(name, d, ksk=False, algorithm=spec.algorithm)
                 keys.update(ksk=ksk.path, zsk=zsk.path)
             bdns.sign(name, unsigned, zone_path, [ksk, zsk], inception=spec.inception,
                       expiration=spec.expiration, nsec3=spec.nsec3)

@@ -69,10 +69,12 @@ class Key:
         return run(["dnssec-dsfromkey", f"-{digest}", self.path + ".key"]).stdout.strip()
 
 
-def keygen(zone, directory, ksk=True):
-    """Generate an ECDSA P-256 key for `zone` in `directory`."""
+def keygen(zone, directory, ksk=True, algorithm=ALGORITHM):
+    """Generate a key for `zone` in `directory` (ECDSA P-256 unless `algorithm` says)."""
     os.makedirs(directory, exist_ok=True)
-    argv = ["dnssec-keygen", "-q", "-K", directory, "-a", ALGORITHM, "-L", "300"]
+    argv = ["dnssec-keygen", "-q", "-K", directory, "-a", algorithm, "-L", "300"]
+    if algorithm.startswith("RSA") or algorithm.startswith("NSEC3RSA"):
+        argv += ["-b", "2048"]
     if ksk:
         argv += ["-f", "KSK"]
     stem = run(argv + ["-n", "ZONE", absolute(zone)]).stdout.strip()

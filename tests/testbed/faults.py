@@ -70,7 +70,8 @@ class SecondarySpec:
 class DomainSpec:
     """Everything the bed builds for one domain, in its own child zone of `example.`.
 
-    Signing: `signed`, RRSIG window `inception`/`expiration`, `nsec3` = (salt, iterations).
+    Signing: `signed`, RRSIG window `inception`/`expiration`, `nsec3` = (salt, iterations),
+    `algorithm` (dnssec-keygen's name for the zone's KSK and ZSK).
     Delegation: `ds` is "match", "other-key" (DS of a key the zone does not use) or "none";
     `ds_digests` the DS digest types published. `certs` maps a server ("main", "second") to
     the certificate it presents for this domain and its MUC. `extra_records` are zone-file lines
@@ -110,6 +111,7 @@ class DomainSpec:
     zone_text: str = None
     zone_options: str = None
     signing: str = "offline"
+    algorithm: str = "ECDSAP256SHA256"  # dnssec-keygen's name for the zone's keys
     fragment: bool = False
     updatable: bool = False
     nameservers: list = field(default_factory=lambda: ["ns1"])
@@ -182,6 +184,19 @@ def _wrong_ds(spec, bed):
 def _ds_sha1(spec, bed):
     """The parent publishes only a SHA-1 DS (digest type 1) for the right key: secure, but weak."""
     spec.ds_digests = (1,)
+
+
+@fault("algorithm-rsasha1")
+def _algorithm_rsasha1(spec, bed):
+    """Signed with RSASHA1 (algorithm 5), which RFC 8624 says not to sign with: still secure."""
+    spec.algorithm = "RSASHA1"
+
+
+@fault("algorithm-ed448")
+def _algorithm_ed448(spec, bed):
+    """Signed with ED448 (algorithm 16), which Debian's libunbound (nettle) cannot verify: it
+    looks insecure to xdane, while BIND's delv validates it."""
+    spec.algorithm = "ED448"
 
 
 @fault("expired-rrsig")
