@@ -11,6 +11,11 @@ int strlist_add(struct strlist *l, const char *s, size_t len)
 	char **grown;
 	char *copy;
 
+	/* A NUL inside would silently cut the string: "a.org\0.evil.net" must not become "a.org".
+	 */
+	if (memchr(s, '\0', len) != NULL) {
+		return -EINVAL;
+	}
 	copy = strndup(s, len);
 	if (copy == NULL) {
 		return -ENOMEM;

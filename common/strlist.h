@@ -10,7 +10,8 @@ struct strlist {
 	size_t n;
 };
 
-/* Appends a copy of the len bytes at s; 0 or -ENOMEM (list unchanged). */
+/* Appends a copy of the len bytes at s; 0, -EINVAL if they hold a NUL, or -ENOMEM (list unchanged).
+ */
 int strlist_add(struct strlist *l, const char *s, size_t len);
 
 /* Frees every string and the array; the list is then empty and reusable. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/strlist and common/hexstr. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,8 @@ static void test_add_copies_len_bytes(void **state)
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0], "abc");
 	assert_string_equal(l.v[1], "xyz");
+	assert_int_equal(strlist_add(&l, "a.org\0.evil.net", 16), -EINVAL);
+	assert_int_equal(l.n, 2);
 	strlist_release(&l);
 	assert_int_equal(l.n, 0);
 	assert_null(l.v);
