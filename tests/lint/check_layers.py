@@ -19,6 +19,7 @@ LIBRARY_HEADERS = {
     "libmicrohttpd": r"microhttpd\.h",
     "SQLite": r"sqlite3\.h",
     "libsystemd": r"systemd/",
+    "expat": r"expat\.h",
 }
 
 
