@@ -54,6 +54,11 @@ static void add_names(struct strlist *l, const struct name *names)
 	size_t i;
 
 	for (i = 0; i < MAX_NAMES && names[i].s != NULL; i++) {
+		/* A name holding a NUL never gets into a cert_info (strlist_add refuses it). */
+		if (memchr(names[i].s, '\0', names[i].len) != NULL) {
+			assert_int_equal(strlist_add(l, names[i].s, names[i].len), -EINVAL);
+			continue;
+		}
 		assert_int_equal(strlist_add(l, names[i].s, names[i].len), 0);
 	}
 }
@@ -151,10 +156,12 @@ static void test_dns_id_exact(void **state)
 			   "cher.example")},
 		 .domain = "xn--bcher-kva.example"},
 		/*
-		 * strlist_add copies up to the first NUL, so the matcher sees the
-		 * prefix; certs/san.c rejects such a name before it is stored.
+		 * A name with a NUL never reaches the matcher: certs/san.c rejects it
+		 * and strlist_add refuses it, so a forged prefix cannot match.
 		 */
 		{"NUL first", .dns = {N("\0example.org")}, .domain = "example.org"},
+		{"NUL before a forged suffix", .dns = {N("example.org\0.evil.net")},
+		 .domain = "example.org"},
 		{"NUL inside", .dns = {N("exam\0ple.org")}, .domain = "example.org"},
 		{"NUL after a wildcard", .dns = {N("*\0.example.org")},
 		 .domain = "xmpp.example.org"},
