@@ -117,25 +117,28 @@ static json_t *certview_json_tlsa(const struct certview *v)
 	return a;
 }
 
+json_t *certview_cert_object(const struct cert_info *in)
+{
+	/* json_pack's "o" steals each value; a NULL value fails the whole pack. */
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:i}", "cn",
+			 in->cn != NULL ? json_string(in->cn) : json_null(), "dns_ids",
+			 certview_json_strings(&in->ids.dns_ids), "srv_ids",
+			 certview_json_strings(&in->ids.srv_ids), "xmpp_addrs",
+			 certview_json_strings(&in->ids.xmpp_addrs), "not_before",
+			 certview_json_time(in->not_before), "not_after",
+			 certview_json_time(in->not_after), "sha256",
+			 certview_json_hex(in->sha256, sizeof(in->sha256)), "spki_sha256",
+			 certview_json_hex(in->spki_sha256, sizeof(in->spki_sha256)), "key_type",
+			 in->key_type, "key_curve", in->key_curve, "key_bits", in->key_bits);
+}
+
 int certview_json(const struct certview *v, char **ret)
 {
-	const struct cert_info *in = &v->info;
-	json_t *o;
+	json_t *o = certview_cert_object(&v->info);
 	char *text;
 
-	/* json_pack's "o" steals each value; a NULL value fails the whole pack. */
-	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:o}", "cn",
-		      in->cn != NULL ? json_string(in->cn) : json_null(), "dns_ids",
-		      certview_json_strings(&in->ids.dns_ids), "srv_ids",
-		      certview_json_strings(&in->ids.srv_ids), "xmpp_addrs",
-		      certview_json_strings(&in->ids.xmpp_addrs), "not_before",
-		      certview_json_time(in->not_before), "not_after",
-		      certview_json_time(in->not_after), "sha256",
-		      certview_json_hex(in->sha256, sizeof(in->sha256)), "spki_sha256",
-		      certview_json_hex(in->spki_sha256, sizeof(in->spki_sha256)), "key_type",
-		      in->key_type, "key_curve", in->key_curve, "key_bits", in->key_bits, "tlsa",
-		      certview_json_tlsa(v));
-	if (o == NULL) {
+	if (o == NULL || json_object_set_new(o, "tlsa", certview_json_tlsa(v)) < 0) {
+		json_decref(o);
 		return -ENOMEM;
 	}
 	text = json_dumps(o, JSON_INDENT(2));

@@ -24,7 +24,16 @@ int certview_build(const struct cert *c, struct certview *ret);
 
 void certview_release(struct certview *v);
 
-/* The JSON object as malloc'd text (pretty-printed, with newline). */
+struct json_t;
+
+/*
+ * The `cert` object of reports (jansson, a new reference; NULL on ENOMEM):
+ * cn, dns_ids, srv_ids, xmpp_addrs, not_before, not_after, sha256,
+ * spki_sha256, key_type, key_curve, key_bits.
+ */
+struct json_t *certview_cert_object(const struct cert_info *info);
+
+/* The `cert` object plus "tlsa" as malloc'd text (pretty-printed, without newline). */
 int certview_json(const struct certview *v, char **ret);
 
 /* Human-readable lines, one "label: value" per line. */

@@ -18,6 +18,7 @@
 #include "checks/authq.h"
 #include "checks/dnscheck.h"
 #include "checks/dnsmsg.h"
+#include "checks/probe.h"
 #include "checks/resolver.h"
 #include "common/err.h"
 
@@ -36,6 +37,7 @@ enum dnscheck_kind {
 	AUTH_SOA,	 /* index: server */
 	AUTH_DNSKEY,	 /* index: server */
 	AUTH_NSEC3PARAM, /* index: server */
+	PROBE,		 /* index: probe */
 };
 
 struct dnscheck {
@@ -67,6 +69,7 @@ struct dnscheck_req {
 	struct dnscheck_req *next;
 	struct dnscheck_req *prev;
 	struct authq *aq; /* a direct query in flight, or NULL */
+	struct probe *pr; /* a probe in flight, or NULL */
 	enum dnscheck_kind kind;
 	size_t index;
 };
@@ -89,6 +92,7 @@ static struct dnscheck_req *dnscheck_req_new(struct dnscheck *c, enum dnscheck_k
 	}
 	req->c = c;
 	req->aq = NULL;
+	req->pr = NULL;
 	req->kind = kind;
 	req->index = index;
 	req->prev = NULL;
@@ -214,6 +218,103 @@ static bool dnscheck_dane_applies(const struct domain_facts *f, const struct end
 	return any;
 }
 
+static void dnscheck_on_probe(void *arg, struct probe_facts *out);
+
+/* Starts one probe of an endpoint address; the facts slot is taken here. */
+static void dnscheck_probe(struct dnscheck *c, size_t ei, const char *address, bool rsa_only)
+{
+	struct domain_facts *f = c->facts;
+	struct endpoint_facts *e = &f->endpoints[ei];
+	struct probe_request pr = {0};
+	struct dnscheck_req *req;
+	size_t pi;
+
+	if (f->n_probes == FACTS_MAX_PROBES) {
+		f->probes_truncated = true;
+		return;
+	}
+	pi = f->n_probes++;
+	f->probes[pi].endpoint = ei;
+	req = dnscheck_req_new(c, PROBE, pi);
+	if (req == NULL) {
+		return;
+	}
+	pr.domain = f->domain;
+	pr.service = e->service;
+	pr.address = address;
+	pr.port = e->port;
+	pr.rsa_only = rsa_only;
+	/* DANE only with a secure TLSA RRset (RFC 7673 §3); otherwise peers use PKIX. */
+	pr.dane = e->dane_applies && e->tlsa.status == LOOKUP_OK &&
+		  e->tlsa.state == DNSSEC_SECURE && e->n_tlsa > 0;
+	pr.tlsa = e->tlsa_recs;
+	pr.n_tlsa = e->n_tlsa;
+	if (prober_start(c->opts.prober, &pr, &f->probes[pi], dnscheck_on_probe, req, &req->pr) <
+	    0) {
+		c->failed = ENOMEM;
+		dnscheck_req_end(req);
+	}
+}
+
+/* Connects to every address of an endpoint once its DANE inputs are known. */
+static void dnscheck_probe_endpoint(struct dnscheck *c, size_t ei)
+{
+	const struct target_facts *t = &c->facts->targets[c->facts->endpoints[ei].target];
+	size_t k;
+
+	if (c->opts.prober == NULL) {
+		return;
+	}
+	c->facts->probed = true;
+	for (k = 0; k < t->n_a; k++) {
+		dnscheck_probe(c, ei, t->a_addrs[k], false);
+	}
+	for (k = 0; k < t->n_aaaa; k++) {
+		dnscheck_probe(c, ei, t->aaaa_addrs[k], false);
+	}
+}
+
+/*
+ * A probe ended. A server may hold an ECDSA and an RSA certificate: when the
+ * first probe got something other than RSA, ask once more offering only RSA
+ * signature algorithms, and keep that probe only if it shows another leaf.
+ */
+static void dnscheck_on_probe(void *arg, struct probe_facts *out)
+{
+	struct dnscheck_req *req = arg;
+	struct dnscheck *c = req->c;
+	struct domain_facts *f = c->facts;
+
+	req->pr = NULL; /* the prober frees its probe before calling back */
+	if (!out->rsa_only && out->status == PROBE_OK && out->has_leaf &&
+	    strcmp(out->leaf.key_type, "RSA") != 0) {
+		dnscheck_probe(c, out->endpoint, out->address, true);
+	} else if (out->rsa_only) {
+		size_t i;
+		bool seen = out->status != PROBE_OK || !out->has_leaf;
+
+		for (i = 0; !seen && i < f->n_probes; i++) {
+			const struct probe_facts *o = &f->probes[i];
+
+			seen = o != out && !o->rsa_only && o->endpoint == out->endpoint &&
+			       o->has_leaf && strcmp(o->address, out->address) == 0 &&
+			       memcmp(o->chain_sha256[0], out->chain_sha256[0], CERT_SHA256_LEN) ==
+				       0;
+		}
+		if (seen) {
+			/* No RSA certificate there (or the same one): nothing to judge. */
+			if (out->has_leaf) {
+				cert_info_release(&out->leaf);
+				out->has_leaf = false;
+			}
+			out->status = PROBE_NOT_DONE;
+			snprintf(out->detail, sizeof(out->detail), "no other certificate for RSA");
+		}
+	}
+	dnscheck_req_end(req);
+	dnscheck_release(c);
+}
+
 static void dnscheck_endpoint_ready(struct dnscheck *c, size_t ei)
 {
 	struct endpoint_facts *e = &c->facts->endpoints[ei];
@@ -221,6 +322,8 @@ static void dnscheck_endpoint_ready(struct dnscheck *c, size_t ei)
 	e->dane_applies = dnscheck_dane_applies(c->facts, e);
 	if (e->dane_applies) {
 		dnscheck_resolve(c, e->tlsa_owner, LDNS_RR_TYPE_TLSA, REQ_TLSA, ei);
+	} else {
+		dnscheck_probe_endpoint(c, ei);
 	}
 }
 
@@ -389,6 +492,7 @@ static void dnscheck_got_tlsa(struct dnscheck *c, size_t ei, const struct resolv
 	}
 	e->tlsa.truncated = n > FACTS_MAX_TLSA;
 	ldns_rr_list_free(rrs);
+	dnscheck_probe_endpoint(c, ei);
 }
 
 /* --- zone health --------------------------------------------------------------------- */
@@ -789,6 +893,7 @@ void dnscheck_free(struct dnscheck *c)
 	/* A check stopped early: its resolver lookups were cancelled with the resolver. */
 	while ((req = c->reqs) != NULL) {
 		authq_cancel(req->aq);
+		probe_cancel(req->pr);
 		dnscheck_req_end(req);
 	}
 	if (c->finish_ev != NULL) {

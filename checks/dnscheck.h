@@ -15,13 +15,15 @@
 
 struct dnscheck;
 struct event_base;
+struct prober;
 struct resolver;
 
 struct dnscheck_opts {
-	unsigned services;  /* bit (1 << enum xmpp_service) per service to check */
-	bool zone_health;   /* ask the authoritative servers directly */
-	uint16_t auth_port; /* where they listen: 53, or a test bed's port */
-	int64_t now;	    /* wall clock, for signature expiry */
+	unsigned services;     /* bit (1 << enum xmpp_service) per service to check */
+	bool zone_health;      /* ask the authoritative servers directly */
+	uint16_t auth_port;    /* where they listen: 53, or a test bed's port */
+	int64_t now;	       /* wall clock, for signature expiry */
+	struct prober *prober; /* connects to every endpoint address; NULL: DNS only */
 };
 
 /* All four services. */

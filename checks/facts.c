@@ -72,10 +72,42 @@ const char *facts_dnssec_state_name(enum dnssec_state s)
 	return (int)s >= 0 && s <= DNSSEC_BOGUS ? names[s] : "unknown";
 }
 
+const char *facts_probe_status_name(enum probe_status s)
+{
+	static const char *const names[] = {
+		[PROBE_NOT_DONE] = "not-done",
+		[PROBE_CONNECT_FAILED] = "connect-failed",
+		[PROBE_STREAM_FAILED] = "stream-failed",
+		[PROBE_STARTTLS_FAILED] = "starttls-failed",
+		[PROBE_TLS_FAILED] = "tls-failed",
+		[PROBE_OK] = "ok",
+	};
+
+	return (int)s >= 0 && s <= PROBE_OK ? names[s] : "unknown";
+}
+
+const char *facts_dane_verdict_name(enum dane_verdict v)
+{
+	static const char *const names[] = {
+		[DANE_NOT_APPLICABLE] = "not-applicable",
+		[DANE_NONE] = "none",
+		[DANE_MATCH] = "match",
+		[DANE_MISMATCH] = "mismatch",
+	};
+
+	return (int)v >= 0 && v <= DANE_MISMATCH ? names[v] : "unknown";
+}
+
 void facts_release(struct domain_facts *f)
 {
 	size_t i, j;
 
+	for (i = 0; i < f->n_probes && i < FACTS_MAX_PROBES; i++) {
+		if (f->probes[i].has_leaf) {
+			cert_info_release(&f->probes[i].leaf);
+			f->probes[i].has_leaf = false;
+		}
+	}
 	for (i = 0; i < f->n_endpoints && i < FACTS_MAX_ENDPOINTS; i++) {
 		struct endpoint_facts *e = &f->endpoints[i];
 

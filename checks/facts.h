@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "certs/cert.h"
+
 /* A domain name in presentation form, absolute (trailing dot), plus NUL. */
 #define FACTS_NAME_MAX 256
 /* An IPv6 address in text (INET6_ADDRSTRLEN). */
@@ -32,6 +34,8 @@
 #define FACTS_MAX_DS	    16 /* DS records kept at the parent */
 #define FACTS_MAX_DNSKEY    16 /* DNSKEY records kept per zone or server */
 #define FACTS_MAX_SERVERS   16 /* authoritative server addresses queried */
+#define FACTS_MAX_PROBES    64 /* connections per domain (endpoint x address x key type) */
+#define FACTS_MAX_CHAIN	    10 /* certificates kept of a presented chain (verify depth) */
 
 enum xmpp_service {
 	SERVICE_XMPP_CLIENT = 0, /* _xmpp-client._tcp, STARTTLS, RFC 6120 */
@@ -119,6 +123,51 @@ struct endpoint_facts {
 	struct tlsa_facts tlsa_recs[FACTS_MAX_TLSA];
 };
 
+/* How far a probe of an endpoint got. */
+enum probe_status {
+	PROBE_NOT_DONE = 0,
+	PROBE_CONNECT_FAILED,  /* TCP refused, unreachable or timed out */
+	PROBE_STREAM_FAILED,   /* no valid stream header and features (in TLS for Direct TLS) */
+	PROBE_STARTTLS_FAILED, /* <starttls/> not offered, <failure/>, or closed before <proceed/>
+				*/
+	PROBE_TLS_FAILED,      /* the handshake failed */
+	PROBE_OK,	       /* TLS up (and, for Direct TLS, stream features inside it) */
+};
+
+/* OpenSSL's DANE verdict on a presented chain (RFC 6698, RFC 7671). */
+enum dane_verdict {
+	DANE_NOT_APPLICABLE = 0, /* no secure TLSA RRset: DANE peers do not use DANE here */
+	DANE_NONE,		 /* TLSA records exist, none usable */
+	DANE_MATCH,
+	DANE_MISMATCH,
+};
+
+/*
+ * One connection to one address of an endpoint: what the server presented
+ * and how it verified. The leaf's description is owned (facts_release).
+ */
+struct probe_facts {
+	size_t endpoint; /* index into domain_facts.endpoints */
+	char address[FACTS_ADDR_MAX];
+	bool rsa_only; /* offered only RSA signature algorithms (second key type) */
+	enum probe_status status;
+	char detail[192];     /* what failed, for a person: "connection refused", "<failure/>" */
+	uint16_t tls_version; /* 0x0303 TLS 1.2, 0x0304 TLS 1.3; 0 without TLS */
+	char tls_version_name[16];
+	char cipher[64];
+	size_t chain_len; /* certificates presented (kept at most FACTS_MAX_CHAIN) */
+	uint8_t chain_sha256[FACTS_MAX_CHAIN][CERT_SHA256_LEN];
+	bool has_leaf;
+	struct cert_info leaf;
+	enum dane_verdict dane; /* OpenSSL's verdict, digest agility included */
+	int dane_depth;		/* chain depth of the match, -1 without */
+	int dane_record;	/* index into the endpoint's tlsa_recs of the match, -1 without */
+	/* Each record checked alone, without RFC 7671 §9 digest agility: 1 matches the chain. */
+	uint8_t tlsa_match[FACTS_MAX_TLSA];
+	bool pkix_ok; /* the chain validates to a trusted CA (names not checked) */
+	char pkix_error[128];
+};
+
 struct ds_facts {
 	uint16_t key_tag;
 	uint8_t algorithm;
@@ -177,6 +226,10 @@ struct domain_facts {
 	bool endpoints_truncated;
 	bool zone_checked; /* zone health was gathered */
 	struct zone_facts zone;
+	bool probed; /* endpoints were connected to */
+	size_t n_probes;
+	struct probe_facts probes[FACTS_MAX_PROBES];
+	bool probes_truncated;
 };
 
 /* "xmpp-client", ...; NULL outside the enum. */
@@ -194,7 +247,10 @@ const char *facts_service_label(enum xmpp_service s);
 const char *facts_lookup_status_name(enum lookup_status s);
 const char *facts_dnssec_state_name(enum dnssec_state s);
 
-/* Frees TLSA data; the struct can then be reused (zeroed). */
+const char *facts_probe_status_name(enum probe_status s);
+const char *facts_dane_verdict_name(enum dane_verdict v);
+
+/* Frees TLSA data and the probes' leaf descriptions. */
 void facts_release(struct domain_facts *f);
 
 #endif

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "checks/certview.h"
+#include "checks/identity.h"
 #include "checks/report.h"
 #include "common/hexstr.h"
 #include "common/timefmt.h"
@@ -119,19 +121,94 @@ static json_t *report_tlsa_list(const struct endpoint_facts *e)
 	return a;
 }
 
-static json_t *report_endpoint(const struct domain_facts *f, const struct endpoint_facts *e,
-			       const char *address)
+/* The probe of endpoint ei at address (the RSA-only one if rsa_only), or NULL. */
+static const struct probe_facts *report_probe(const struct domain_facts *f, size_t ei,
+					      const char *address, bool rsa_only)
 {
+	size_t i;
+
+	for (i = 0; address != NULL && i < f->n_probes; i++) {
+		const struct probe_facts *p = &f->probes[i];
+
+		if (p->endpoint == ei && p->rsa_only == rsa_only && p->status != PROBE_NOT_DONE &&
+		    strcmp(p->address, address) == 0) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* RFC 6120 §13.7 identity of a probe's leaf, as the judge sees it. */
+static bool report_name_match(const struct domain_facts *f, const struct endpoint_facts *e,
+			      const struct probe_facts *p, struct identity_result *res)
+{
+	const struct service_facts *sf = &f->services[e->service];
+	struct identity_ref ref = {f->domain, e->service, NULL};
+
+	if (sf->rr.state == DNSSEC_SECURE && !sf->fallback) {
+		ref.srv_target = f->targets[e->target].name;
+	}
+	return identity_match(&p->leaf, &ref, res) == 0 && res->matched;
+}
+
+/* What one probe found: status, TLS, the three verdicts and the certificate. */
+static int report_probe_fields(json_t *o, const struct domain_facts *f,
+			       const struct endpoint_facts *e, const struct probe_facts *p)
+{
+	struct identity_result id = {0};
+	bool tls = p->tls_version != 0;
+	char *rec = NULL;
+	int r = 0;
+
+	if (p->dane_record >= 0 && (size_t)p->dane_record < e->n_tlsa) {
+		rec = report_tlsa_text(&e->tlsa_recs[p->dane_record]);
+	}
+	r |= report_put(o, "probe", json_string(facts_probe_status_name(p->status)));
+	r |= report_put(o, "detail", json_string(p->detail));
+	r |= report_put(o, "tls_version", tls ? json_string(p->tls_version_name) : json_null());
+	r |= report_put(o, "dane", json_string(facts_dane_verdict_name(p->dane)));
+	r |= report_put(o, "dane_record", rec != NULL ? json_string(rec) : json_null());
+	r |= report_put(o, "pkix",
+			p->has_leaf ? json_string(p->pkix_ok ? "ok" : "fail") : json_null());
+	r |= report_put(o, "pkix_error", report_str_or_null(p->pkix_error));
+	r |= report_put(o, "name_match",
+			p->has_leaf ? json_boolean(report_name_match(f, e, p, &id)) : json_null());
+	r |= report_put(o, "name_matched", report_str_or_null(id.presented));
+	r |= report_put(o, "cert", p->has_leaf ? certview_cert_object(&p->leaf) : json_null());
+	free(rec);
+	return r != 0 ? -ENOMEM : 0;
+}
+
+static json_t *report_endpoint(const struct domain_facts *f, size_t ei, const char *address)
+{
+	const struct endpoint_facts *e = &f->endpoints[ei];
+	const struct probe_facts *p = report_probe(f, ei, address, false);
+	const struct probe_facts *rsa = report_probe(f, ei, address, true);
 	const char *tlsa_state = !e->dane_applies ? "not-applicable"
 				 : e->tlsa.status == LOOKUP_OK
 					 ? facts_dnssec_state_name(e->tlsa.state)
 					 : facts_lookup_status_name(e->tlsa.status);
+	json_t *o = json_pack("{s:o, s:i, s:o, s:b, s:o, s:s, s:o, s:o}", "target",
+			      report_name(f->targets[e->target].name), "port", e->port, "address",
+			      report_str_or_null(address), "dane_applies", e->dane_applies,
+			      "tlsa_owner", report_name(e->tlsa_owner), "tlsa_state", tlsa_state,
+			      "tlsa_lookup", report_rrset(&e->tlsa), "tlsa", report_tlsa_list(e));
 
-	return json_pack("{s:o, s:i, s:o, s:b, s:o, s:s, s:o, s:o}", "target",
-			 report_name(f->targets[e->target].name), "port", e->port, "address",
-			 report_str_or_null(address), "dane_applies", e->dane_applies, "tlsa_owner",
-			 report_name(e->tlsa_owner), "tlsa_state", tlsa_state, "tlsa_lookup",
-			 report_rrset(&e->tlsa), "tlsa", report_tlsa_list(e));
+	if (o != NULL && p != NULL && report_probe_fields(o, f, e, p) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	if (o != NULL && rsa != NULL) {
+		/* The server's other certificate, shown to peers offering only RSA. */
+		json_t *other = json_object();
+
+		if (other == NULL || report_probe_fields(other, f, e, rsa) < 0 ||
+		    json_object_set_new(o, "rsa", other) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
 }
 
 /* One endpoint object per address of the target (DESIGN.md), or one without address. */
@@ -147,13 +224,13 @@ static int report_endpoints(const struct domain_facts *f, enum xmpp_service s, j
 			continue;
 		}
 		if (t->n_a + t->n_aaaa == 0 &&
-		    json_array_append_new(out, report_endpoint(f, e, NULL)) < 0) {
+		    json_array_append_new(out, report_endpoint(f, i, NULL)) < 0) {
 			return -ENOMEM;
 		}
 		for (k = 0; k < t->n_a + t->n_aaaa; k++) {
 			const char *addr = k < t->n_a ? t->a_addrs[k] : t->aaaa_addrs[k - t->n_a];
 
-			if (json_array_append_new(out, report_endpoint(f, e, addr)) < 0) {
+			if (json_array_append_new(out, report_endpoint(f, i, addr)) < 0) {
 				return -ENOMEM;
 			}
 		}

@@ -49,6 +49,8 @@ struct runner_worker {
 	struct runner_shared *sh;
 	struct event_base *base;
 	struct resolver *res;
+	struct prober *prober;
+	struct dnscheck_opts dns; /* the run's, with this worker's prober */
 	unsigned id;
 	size_t next; /* next index to look at for a domain of this worker's shard */
 	size_t running;
@@ -120,8 +122,8 @@ static void runner_start(struct runner_worker *w, size_t index)
 	slot->index = index;
 	slot->deadline = evtimer_new(w->base, runner_on_deadline, slot);
 	if (slot->deadline != NULL && evtimer_add(slot->deadline, &tv) == 0) {
-		r = dnscheck_start(w->base, w->res, w->sh->domains[index], &w->sh->opts->dns,
-				   runner_on_done, slot, &slot->check);
+		r = dnscheck_start(w->base, w->res, w->sh->domains[index], &w->dns, runner_on_done,
+				   slot, &slot->check);
 	}
 	if (r < 0) {
 		w->sh->fn(w->sh->arg, index, NULL, err_str(r));
@@ -188,11 +190,13 @@ static void runner_worker_cleanup(struct runner_worker *w)
 	struct runner_slot *slot;
 
 	resolver_free(w->res); /* first: given-up checks still own lookups */
+	w->res = NULL;
 	while ((slot = w->given_up) != NULL) {
 		w->given_up = slot->next_given_up;
-		dnscheck_free(slot->check);
+		dnscheck_free(slot->check); /* cancels its probes */
 		free(slot);
 	}
+	prober_free(w->prober);
 	if (w->base != NULL) {
 		event_base_free(w->base);
 	}
@@ -251,10 +255,16 @@ int runner_new(const struct runner_opts *o, size_t n_hint, struct runner **ret, 
 			return -ENOMEM;
 		}
 		rc = resolver_new(r->workers[i].base, &ro, &r->workers[i].res, err, errlen);
+		if (rc == 0 && o->probe) {
+			rc = prober_new(r->workers[i].base, &o->prober, &r->workers[i].prober, err,
+					errlen);
+		}
 		if (rc < 0) {
 			runner_free(r);
 			return rc;
 		}
+		r->workers[i].dns = o->dns;
+		r->workers[i].dns.prober = r->workers[i].prober;
 	}
 	*ret = r;
 	return 0;

@@ -12,6 +12,7 @@
 
 #include "checks/dnscheck.h"
 #include "checks/facts.h"
+#include "checks/probe.h"
 #include "checks/resolver.h"
 
 /* Domains one worker checks at once; each holds its facts (~150 KiB) until judged. */
@@ -22,8 +23,10 @@
 struct runner_opts {
 	unsigned workers;	       /* 0: the online CPUs, at most 4 */
 	struct resolver_opts resolver; /* max_inflight is the total over all workers */
-	struct dnscheck_opts dns;
-	unsigned timeout_s; /* per domain */
+	struct dnscheck_opts dns;      /* its prober is set per worker */
+	bool probe;		       /* connect to the endpoints (the endpoint half) */
+	struct prober_opts prober;     /* for each worker's prober */
+	unsigned timeout_s;	       /* per domain */
 };
 
 /*

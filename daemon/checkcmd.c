@@ -28,7 +28,7 @@ static const char checkcmd_usage[] =
 	"usage: xdane check [--config FILE] [--resolver-config FILE] [--trust-anchor FILE]\n"
 	"                   [--ca-file FILE] [--auth-port N] [--service NAME]... [--json]\n"
 	"                   [--timeout SECONDS] [--max-queries N] [--workers N]\n"
-	"                   [--no-zone-health] DOMAIN...\n"
+	"                   [--no-zone-health] [--dns-only] DOMAIN...\n"
 	"Check the DNSSEC and DANE deployment of XMPP domains once. Exit 0 ok, 1 warning,\n"
 	"2 critical, 3 could not check. Without DOMAIN, the domains of --config.\n";
 
@@ -44,6 +44,7 @@ struct checkcmd_opts {
 	unsigned services; /* 0: all */
 	bool json;
 	bool no_zone_health;
+	bool dns_only;
 };
 
 struct checkcmd_slot {
@@ -89,6 +90,7 @@ static int checkcmd_parse(int argc, char **argv, struct checkcmd_opts *o)
 		{"timeout", required_argument, NULL, 't'},
 		{"max-queries", required_argument, NULL, 'q'},
 		{"no-zone-health", no_argument, NULL, 'Z'},
+		{"dns-only", no_argument, NULL, 'D'},
 		{"workers", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -97,7 +99,7 @@ static int checkcmd_parse(int argc, char **argv, struct checkcmd_opts *o)
 	int svc;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "c:r:a:C:p:s:jt:q:Zw:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:a:C:p:s:jt:q:ZDw:h", opts, NULL)) != -1) {
 		bool ok = true;
 
 		switch (opt) {
@@ -139,6 +141,9 @@ static int checkcmd_parse(int argc, char **argv, struct checkcmd_opts *o)
 			break;
 		case 'Z':
 			o->no_zone_health = true;
+			break;
+		case 'D':
+			o->dns_only = true;
 			break;
 		case 'w':
 			ok = checkcmd_number("--workers", optarg, RUNNER_MAX_WORKERS, &o->workers);
@@ -269,6 +274,12 @@ static void checkcmd_settings(const struct checkcmd_opts *o, const struct config
 								 : cfg->trust_anchor;
 	ro->resolver.max_inflight = o->max_queries > 0 ? (unsigned)o->max_queries
 						       : cfg->max_queries;
+	ro->probe = !o->dns_only;
+	ro->prober.ca_file = o->ca_file != NULL ? o->ca_file : cfg->ca_file;
+	ro->prober.connect_timeout_s = cfg->connect_timeout_s;
+	ro->prober.step_timeout_s = cfg->probe_timeout_s;
+	ro->prober.s2s_from = cfg->s2s_from;
+	ro->prober.now = ro->dns.now;
 	run->json = o->json;
 }
 

@@ -75,6 +75,11 @@ static cfg_opt_t config_opts[] = {
 	CFG_INT("timeout", CONFIG_DEFAULT_TIMEOUT_S, CFGF_NONE),
 	CFG_INT("max-queries-in-flight", CONFIG_DEFAULT_MAX_QUERIES, CFGF_NONE),
 	CFG_INT("rrsig-margin", CONFIG_DEFAULT_RRSIG_MARGIN_S, CFGF_NONE),
+	CFG_INT("cert-margin", CONFIG_DEFAULT_CERT_MARGIN_S, CFGF_NONE),
+	CFG_INT("cert-critical-margin", CONFIG_DEFAULT_CERT_CRITICAL_S, CFGF_NONE),
+	CFG_INT("connect-timeout", CONFIG_DEFAULT_CONNECT_TIMEOUT_S, CFGF_NONE),
+	CFG_INT("probe-timeout", CONFIG_DEFAULT_PROBE_TIMEOUT_S, CFGF_NONE),
+	CFG_STR("s2s-from", NULL, CFGF_NONE),
 	CFG_SEC("http", config_http_opts, CFGF_NONE),
 	CFG_SEC("alert", config_alert_opts, CFGF_NONE),
 	CFG_SEC("finding", config_finding_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -200,6 +205,10 @@ static const struct {
 	{"timeout", config_check_positive},
 	{"max-queries-in-flight", config_check_queries},
 	{"rrsig-margin", config_check_nonnegative},
+	{"cert-margin", config_check_nonnegative},
+	{"cert-critical-margin", config_check_nonnegative},
+	{"connect-timeout", config_check_positive},
+	{"probe-timeout", config_check_positive},
 	{"finding", config_check_finding},
 	{"domain|services", config_check_services},
 	{"domain|interval", config_check_nonnegative},
@@ -245,6 +254,11 @@ static int config_convert(cfg_t *cfg, struct config *c)
 	c->timeout_s = (unsigned)cfg_getint(cfg, "timeout");
 	c->max_queries = (unsigned)cfg_getint(cfg, "max-queries-in-flight");
 	c->rrsig_margin_s = cfg_getint(cfg, "rrsig-margin");
+	c->cert_margin_s = cfg_getint(cfg, "cert-margin");
+	c->cert_critical_s = cfg_getint(cfg, "cert-critical-margin");
+	c->connect_timeout_s = (unsigned)cfg_getint(cfg, "connect-timeout");
+	c->probe_timeout_s = (unsigned)cfg_getint(cfg, "probe-timeout");
+	r |= config_dup(cfg_getstr(cfg, "s2s-from"), &c->s2s_from);
 	for (i = 0; i < cfg_size(cfg, "finding"); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "finding", i);
 
@@ -372,6 +386,7 @@ void config_free(struct config *c)
 	free(c->state_db);
 	free(c->control_socket);
 	free(c->http_listen);
+	free(c->s2s_from);
 	for (i = 0; i < c->n_domains; i++) {
 		free(c->domains[i].name);
 	}

@@ -13,14 +13,18 @@
 #include "checks/finding.h"
 
 /* Defaults of the keys below. */
-#define CONFIG_DEFAULT_AUTH_PORT      53
-#define CONFIG_DEFAULT_INTERVAL_S     300
-#define CONFIG_DEFAULT_TIMEOUT_S      30
-#define CONFIG_DEFAULT_MAX_QUERIES    256
-#define CONFIG_DEFAULT_RRSIG_MARGIN_S (3 * 86400)
-#define CONFIG_DEFAULT_HTTP_LISTEN    "127.0.0.1:9470"
-#define CONFIG_DEFAULT_CONTROL_SOCKET "/run/xdane/control.sock"
-#define CONFIG_DEFAULT_STATE_DB	      "/var/lib/xdane/state.db"
+#define CONFIG_DEFAULT_AUTH_PORT	 53
+#define CONFIG_DEFAULT_INTERVAL_S	 300
+#define CONFIG_DEFAULT_TIMEOUT_S	 30
+#define CONFIG_DEFAULT_MAX_QUERIES	 256
+#define CONFIG_DEFAULT_RRSIG_MARGIN_S	 (3 * 86400)
+#define CONFIG_DEFAULT_CERT_MARGIN_S	 (14 * 86400)
+#define CONFIG_DEFAULT_CERT_CRITICAL_S	 (3 * 86400)
+#define CONFIG_DEFAULT_CONNECT_TIMEOUT_S 5
+#define CONFIG_DEFAULT_PROBE_TIMEOUT_S	 5
+#define CONFIG_DEFAULT_HTTP_LISTEN	 "127.0.0.1:9470"
+#define CONFIG_DEFAULT_CONTROL_SOCKET	 "/run/xdane/control.sock"
+#define CONFIG_DEFAULT_STATE_DB		 "/var/lib/xdane/state.db"
 
 struct config_domain {
 	char *name;
@@ -40,6 +44,11 @@ struct config {
 	unsigned timeout_s;
 	unsigned max_queries; /* DNS queries in flight at most */
 	int64_t rrsig_margin_s;
+	int64_t cert_margin_s;	 /* CERT_EXPIRING warning within this */
+	int64_t cert_critical_s; /* ... critical within this */
+	unsigned connect_timeout_s;
+	unsigned probe_timeout_s;    /* each XMPP/TLS step after connecting */
+	char *s2s_from;		     /* from= of s2s stream headers, or NULL */
 	int severity[FINDING_COUNT]; /* per-code override from `finding "CODE" {}`, or -1 */
 	struct config_domain *domains;
 	size_t n_domains;
