@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The DNS half of the judge: gathered facts and the time in, findings out.
- * One function per rule family of DESIGN.md's catalog; what a peer does with
- * a failed, bogus or insecure answer follows RFC 7673 §3. The TLS half
- * (presented certificates against TLSA and PKIX) is judged elsewhere.
+ * The judge: gathered facts and the time in, findings out. One function per
+ * rule family of DESIGN.md's catalog. The DNS half follows RFC 7673 §3 for
+ * what a peer does with a failed, bogus or insecure answer; the endpoint half
+ * reads what each probe met (connection, TLS, the leaf against TLSA, names
+ * and PKIX) and says which kinds of peers accept it. Gathering is elsewhere.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "checks/identity.h"
 #include "checks/judge.h"
 #include "common/timefmt.h"
 
@@ -117,6 +119,8 @@ void judge_opts_init(struct judge_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->rrsig_margin_s = JUDGE_RRSIG_MARGIN_S;
 	o->nsec3_insecure_iterations = JUDGE_NSEC3_INSECURE_ITERATIONS;
+	o->cert_margin_s = JUDGE_CERT_MARGIN_S;
+	o->cert_critical_s = JUDGE_CERT_CRITICAL_S;
 	for (i = 0; i < FINDING_COUNT; i++) {
 		o->severity[i] = -1;
 	}
@@ -1165,7 +1169,7 @@ static size_t judge_tlsa_records(struct judge_run *r, const struct endpoint_fact
 	return usable;
 }
 
-static void judge_endpoint(struct judge_run *r, const struct endpoint_facts *e)
+static void judge_tlsa_endpoint(struct judge_run *r, const struct endpoint_facts *e)
 {
 	const char *host = r->f->targets[e->target].name;
 	struct judge_subject subj = {facts_service_name(e->service), host, e->port, NULL};
@@ -1197,7 +1201,7 @@ static void judge_endpoint(struct judge_run *r, const struct endpoint_facts *e)
 	}
 }
 
-static void judge_endpoints(struct judge_run *r)
+static void judge_tlsa(struct judge_run *r)
 {
 	size_t i;
 
@@ -1205,7 +1209,7 @@ static void judge_endpoints(struct judge_run *r)
 		const struct endpoint_facts *e = &r->f->endpoints[i];
 
 		if (judge_endpoint_on(r->f, e) && e->dane_applies) {
-			judge_endpoint(r, e);
+			judge_tlsa_endpoint(r, e);
 		}
 	}
 }
@@ -1233,10 +1237,558 @@ int judge_dns(const struct domain_facts *f, int64_t now, const struct judge_opts
 	judge_rrsets_targets(&r);
 	judge_targets(&r);
 	judge_rrsets_endpoints(&r);
-	judge_endpoints(&r);
+	judge_tlsa(&r);
 	if (r.err < 0) {
 		/* All or nothing: the caller's list is as it was. */
 		out->n = n0;
 	}
 	return r.err;
+}
+
+/* The endpoint half: what each probe met (DESIGN.md steps 4 and 5) */
+
+/* Octets of a digest shown in a message: the 16 hex digits people compare at a glance. */
+#define JUDGE_HEX_SHORT 8
+/* "3 1 1 " and 16 hex digits and "...". */
+#define JUDGE_TLSA_TEXT_MAX (16 + 2 * JUDGE_HEX_SHORT + 4)
+/* TLS 1.2 (RFC 8996 forbids the versions below it). */
+#define JUDGE_TLS_1_2 0x0303
+
+/* One probe being judged, with the words its messages use for it. */
+struct judge_probe {
+	const struct probe_facts *p;
+	const struct endpoint_facts *e;
+	const struct target_facts *t;
+	struct judge_subject subj;
+	size_t n_tlsa; /* the endpoint's records, clamped */
+	/* "certificate", or "RSA certificate" for the probe offering only RSA signatures */
+	const char *cert;
+	char where[FACTS_NAME_MAX + FACTS_ADDR_MAX + 16]; /* "xmpp.example.org:5222 at 192.0.2.1" */
+};
+
+/* Lower-case hex of at most max octets of data, then "..." when cut; out holds 2 * max + 4. */
+static void judge_hex(const uint8_t *data, size_t len, size_t max, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i, n;
+
+	if (data == NULL) {
+		len = 0;
+	}
+	n = judge_clamp(len, max);
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[data[i] >> 4];
+		out[2 * i + 1] = digits[data[i] & 0x0f];
+	}
+	snprintf(out + 2 * n, 4, "%s", n < len ? "..." : "");
+}
+
+/* "3 1 1 0123456789abcdef...", as the record is found in the zone. */
+static void judge_tlsa_text(const struct tlsa_facts *t, char out[JUDGE_TLSA_TEXT_MAX])
+{
+	char hex[2 * JUDGE_HEX_SHORT + 4];
+
+	judge_hex(t->data, t->len, JUDGE_HEX_SHORT, hex);
+	snprintf(out, JUDGE_TLSA_TEXT_MAX, "%u %u %u %s", t->usage, t->selector, t->mtype,
+		 hex[0] != '\0' ? hex : "-");
+}
+
+/* Whether OpenSSL takes the record at all (SSL_dane_tlsa_add refuses the others). */
+static bool judge_tlsa_usable(const struct tlsa_facts *t)
+{
+	char buf[64];
+
+	return judge_tlsa_problem(t, buf, sizeof(buf)) == NULL;
+}
+
+/*
+ * Whether a makes peers skip b (RFC 7671 §9 as OpenSSL implements it):
+ * within one (usage, selector) only the records of the strongest digest
+ * present are used, SHA-512 (2) over SHA-256 (1); Full (0) is no digest and
+ * is always used.
+ */
+static bool judge_tlsa_outranks(const struct tlsa_facts *a, const struct tlsa_facts *b)
+{
+	return a->usage == b->usage && a->selector == b->selector && b->mtype != 0 &&
+	       a->mtype > b->mtype;
+}
+
+static bool judge_is_direct_tls(enum xmpp_service s)
+{
+	return s == SERVICE_XMPPS_CLIENT || s == SERVICE_XMPPS_SERVER;
+}
+
+/* The record that made the verdict DANE_MATCH when it is DANE-EE (usage 3), else NULL. */
+static const struct tlsa_facts *judge_dane_ee(const struct judge_probe *jp)
+{
+	const struct probe_facts *p = jp->p;
+	const struct tlsa_facts *t;
+
+	if (p->dane != DANE_MATCH || p->dane_record < 0 || (size_t)p->dane_record >= jp->n_tlsa) {
+		return NULL;
+	}
+	t = &jp->e->tlsa_recs[p->dane_record];
+	return t->usage == 3 ? t : NULL;
+}
+
+/* Fills jp for probe p; false when p is not to be judged (not done, or of no enabled endpoint). */
+static bool judge_probe_init(const struct domain_facts *f, const struct probe_facts *p,
+			     struct judge_probe *jp)
+{
+	const struct endpoint_facts *e;
+
+	if (p->status == PROBE_NOT_DONE ||
+	    p->endpoint >= judge_clamp(f->n_endpoints, FACTS_MAX_ENDPOINTS)) {
+		return false;
+	}
+	e = &f->endpoints[p->endpoint];
+	if (!judge_endpoint_on(f, e)) {
+		return false;
+	}
+	jp->p = p;
+	jp->e = e;
+	jp->t = &f->targets[e->target];
+	jp->subj = (struct judge_subject){facts_service_name(e->service), jp->t->name, e->port,
+					  p->address};
+	jp->n_tlsa = judge_clamp(e->n_tlsa, FACTS_MAX_TLSA);
+	jp->cert = p->rsa_only ? "RSA certificate" : "certificate";
+	snprintf(jp->where, sizeof(jp->where), "%.*s:%u at %s", judge_host_len(jp->t->name),
+		 jp->t->name, e->port, p->address);
+	return true;
+}
+
+/* Endpoint rule 1: how far the connection got; returns whether TLS came up to judge. */
+static bool judge_probe_status(struct judge_run *r, const struct judge_probe *jp)
+{
+	const struct probe_facts *p = jp->p;
+	const char *detail = p->detail[0] != '\0' ? p->detail : "no detail";
+	const char *rsa = p->rsa_only ? " (offering only RSA, for its RSA certificate)" : "";
+	const char *over = judge_is_direct_tls(jp->e->service) ? " over Direct TLS (XEP-0368)" : "";
+	const char *d = r->f->domain;
+	int dlen = judge_host_len(d);
+
+	switch (p->status) {
+	case PROBE_CONNECT_FAILED:
+		judge_add(r, FINDING_CONNECT_FAILED, JUDGE_DEFAULT, &jp->subj,
+			  "cannot connect to %s%s (%s): peers that pick this address cannot reach "
+			  "%.*s; check that the server listens there and that no firewall drops "
+			  "the port",
+			  jp->where, rsa, detail, dlen, d);
+		return false;
+	case PROBE_STREAM_FAILED:
+		if (p->tls_version != 0) {
+			/* Direct TLS: an HTTPS server on the port completes TLS too. */
+			judge_add(
+				r, FINDING_XMPP_STREAM_FAILED, JUDGE_DEFAULT, &jp->subj,
+				"%s%s completed TLS, but no XMPP stream for %.*s followed inside "
+				"it (%s): check that the port serves XMPP%s, not HTTPS or another "
+				"service",
+				jp->where, rsa, dlen, d, detail, over);
+		} else {
+			judge_add(r, FINDING_XMPP_STREAM_FAILED, JUDGE_DEFAULT, &jp->subj,
+				  "%s%s does not speak XMPP for %.*s (%s): check that the XMPP "
+				  "server, not another service, listens there and hosts the domain",
+				  jp->where, rsa, dlen, d, detail);
+		}
+		return p->tls_version != 0;
+	case PROBE_STARTTLS_FAILED:
+		judge_add(r, FINDING_STARTTLS_FAILED, JUDGE_DEFAULT, &jp->subj,
+			  "STARTTLS with %s%s failed (%s): peers that require TLS (every server, "
+			  "most clients) cannot connect; give the server a certificate and key for "
+			  "%.*s and enable TLS",
+			  jp->where, rsa, detail, dlen, d);
+		return false;
+	case PROBE_TLS_FAILED:
+		judge_add(r, FINDING_TLS_HANDSHAKE_FAILED, JUDGE_DEFAULT, &jp->subj,
+			  "TLS handshake with %s%s failed (%s): no peer gets a secure connection; "
+			  "check the certificate and key the server has for %.*s and its TLS "
+			  "settings",
+			  jp->where, rsa, detail, dlen, d);
+		return false;
+	case PROBE_OK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Endpoint rule 2: RFC 8996 forbids TLS 1.0 and 1.1. */
+static void judge_probe_version(struct judge_run *r, const struct judge_probe *jp)
+{
+	const struct probe_facts *p = jp->p;
+	char version[32];
+
+	if (p->tls_version == 0 || p->tls_version >= JUDGE_TLS_1_2) {
+		return;
+	}
+	if (p->tls_version_name[0] != '\0') {
+		snprintf(version, sizeof(version), "%.*s", (int)sizeof(p->tls_version_name),
+			 p->tls_version_name);
+	} else {
+		snprintf(version, sizeof(version), "version 0x%04x", p->tls_version);
+	}
+	judge_add(r, FINDING_TLS_VERSION_OLD, JUDGE_DEFAULT, &jp->subj,
+		  "%s negotiated %s%s, below TLS 1.2: RFC 8996 forbids it and current peers "
+		  "refuse it; enable TLS 1.2 and 1.3 on the server",
+		  jp->where, version, p->rsa_only ? " for its RSA certificate" : "");
+}
+
+/* Endpoint rule 3, a mismatch: the agility trap when a record matches on its own. */
+static void judge_dane_mismatch(struct judge_run *r, const struct judge_probe *jp)
+{
+	const struct probe_facts *p = jp->p;
+	const struct tlsa_facts *recs = jp->e->tlsa_recs, *first = NULL;
+	struct judge_list trapped = {.len = 0}, stronger = {.len = 0}, all = {.len = 0};
+	struct judge_list alone = {.len = 0};
+	bool listed[FACTS_MAX_TLSA] = {false}, has_ta = false;
+	char text[JUDGE_TLSA_TEXT_MAX], spki[2 * CERT_SHA256_LEN + 4], sha[2 * JUDGE_HEX_SHORT + 4];
+	size_t i, j;
+
+	for (i = 0; i < jp->n_tlsa; i++) {
+		bool skipped = false;
+
+		judge_tlsa_text(&recs[i], text);
+		judge_list_add(&all, "%s", text);
+		has_ta = has_ta || recs[i].usage == 0 || recs[i].usage == 2;
+		if (p->tlsa_match[i] != 1 || !judge_tlsa_usable(&recs[i])) {
+			continue;
+		}
+		for (j = 0; j < jp->n_tlsa; j++) {
+			if (p->tlsa_match[j] == 1 || !judge_tlsa_usable(&recs[j]) ||
+			    !judge_tlsa_outranks(&recs[j], &recs[i])) {
+				continue;
+			}
+			skipped = true;
+			first = first != NULL ? first : &recs[j];
+			if (!listed[j]) {
+				char other[JUDGE_TLSA_TEXT_MAX];
+
+				listed[j] = true;
+				judge_tlsa_text(&recs[j], other);
+				judge_list_add(&stronger, "%s", other);
+			}
+		}
+		judge_list_add(skipped ? &trapped : &alone, "%s", text);
+	}
+	if (trapped.n > 0) {
+		judge_add(
+			r, FINDING_TLSA_AGILITY_TRAP, JUDGE_DEFAULT, &jp->subj,
+			"TLSA %s at %s matches the %s of %s on its own, but peers ignore it: "
+			"%s, of the same usage and selector, uses a stronger matching type and "
+			"matches nothing, and OpenSSL, like every RFC 7671 §9 peer, uses only the "
+			"strongest; publish the served key in that type too (`xdane tlsa --cert "
+			"CERT --usage %u --selector %u --mtype %u`) or remove %s",
+			trapped.s, jp->e->tlsa_owner, jp->cert, jp->where, stronger.s, first->usage,
+			first->selector, first->mtype,
+			stronger.n > 1 ? "those records" : "that record");
+		return;
+	}
+	judge_hex(p->leaf.spki_sha256, CERT_SHA256_LEN, CERT_SHA256_LEN, spki);
+	judge_hex(p->leaf.sha256, CERT_SHA256_LEN, JUDGE_HEX_SHORT, sha);
+	if (alone.n > 0) {
+		/* OpenSSL found a record but refused the chain: DANE-TA checks dates. */
+		judge_add(r, FINDING_TLSA_MISMATCH, JUDGE_DEFAULT, &jp->subj,
+			  "TLSA %s (%s) does not verify the %s of %s (SPKI SHA-256 %s): %s "
+			  "matches on its own, yet the chain failed DANE verification; DANE peers "
+			  "refuse the connection; check the chain's dates and that it holds the "
+			  "pinned CA",
+			  jp->e->tlsa_owner, all.s, jp->cert, jp->where, spki, alone.s);
+		return;
+	}
+	judge_add(r, FINDING_TLSA_MISMATCH, JUDGE_DEFAULT, &jp->subj,
+		  "TLSA %s (%s) matches nothing in the chain of the %s of %s (SPKI SHA-256 %s, "
+		  "certificate SHA-256 %s): DANE peers refuse the connection; publish the served "
+		  "key (`xdane tlsa --cert CERT`) or serve the pinned certificate%s",
+		  jp->e->tlsa_owner, all.s, jp->cert, jp->where, spki, sha,
+		  has_ta ? " (DANE-TA: with its CA in the served chain)" : "");
+}
+
+/* Endpoint rule 3, a match: fragile when every matching record pins the whole certificate. */
+static void judge_dane_fragile(struct judge_run *r, const struct judge_probe *jp)
+{
+	const struct probe_facts *p = jp->p;
+	struct judge_list pins = {.len = 0};
+	char text[JUDGE_TLSA_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; i < jp->n_tlsa; i++) {
+		if (p->tlsa_match[i] != 1) {
+			continue;
+		}
+		if (jp->e->tlsa_recs[i].selector != 0) {
+			return;
+		}
+		judge_tlsa_text(&jp->e->tlsa_recs[i], text);
+		judge_list_add(&pins, "%s", text);
+	}
+	if (pins.n > 0) {
+		judge_add(r, FINDING_TLSA_FRAGILE, JUDGE_DEFAULT, &jp->subj,
+			  "every TLSA record at %s that matches the %s of %s pins the whole "
+			  "certificate (%s): each renewal breaks DANE, even with the same key; "
+			  "publish 3 1 1 for its key (`xdane tlsa --cert CERT`), which survives "
+			  "renewals with the same key",
+			  jp->e->tlsa_owner, jp->cert, jp->where, pins.s);
+	}
+}
+
+static void judge_probe_dane(struct judge_run *r, const struct judge_probe *jp)
+{
+	/* DANE_NONE (no usable record) is the DNS half's TLSA_UNUSABLE. */
+	if (jp->p->dane == DANE_MISMATCH) {
+		judge_dane_mismatch(r, jp);
+	} else if (jp->p->dane == DANE_MATCH) {
+		judge_dane_fragile(r, jp);
+	}
+}
+
+/* Endpoint rule 4: the leaf's dates. */
+static void judge_probe_dates(struct judge_run *r, const struct judge_probe *jp)
+{
+	const struct cert_info *c = &jp->p->leaf;
+	const struct tlsa_facts *ee = judge_dane_ee(jp);
+	char when[TIMEFMT_RFC3339_LEN], left[32], note[JUDGE_TLSA_TEXT_MAX + 80] = "";
+	int64_t t = c->not_before > r->now ? c->not_before : c->not_after;
+	const char *who = ee != NULL ? "PKIX and DANE-TA peers" : "peers";
+	int sev = JUDGE_DEFAULT;
+
+	if (ee != NULL) {
+		char text[JUDGE_TLSA_TEXT_MAX];
+
+		/* RFC 7671 §5.1: DANE-EE peers ignore dates; PKIX and DANE-TA peers do not. */
+		judge_tlsa_text(ee, text);
+		snprintf(note, sizeof(note),
+			 "; DANE-EE peers ignore dates (RFC 7671 §5.1) and %s matches", text);
+	}
+	if (timefmt_rfc3339(t, when) < 0) {
+		snprintf(when, sizeof(when), "out of range");
+	}
+	judge_duration(t - r->now, left, sizeof(left));
+	if (c->not_before > r->now) {
+		judge_add(r, FINDING_CERT_EXPIRED, JUDGE_DEFAULT, &jp->subj,
+			  "the %s of %s is not valid before %s (in %s): %s reject it until then%s; "
+			  "check the issuer's and the server's clocks, or serve the previous "
+			  "certificate until then",
+			  jp->cert, jp->where, when, left, who, note);
+	} else if (c->not_after <= r->now) {
+		judge_add(r, FINDING_CERT_EXPIRED, JUDGE_DEFAULT, &jp->subj,
+			  "the %s of %s expired %s ago (%s): %s reject it%s; renew it now, with "
+			  "the same key so its TLSA records stay valid",
+			  jp->cert, jp->where, left, when, who, note);
+	} else if (c->not_after - r->now < r->o->cert_margin_s) {
+		if (c->not_after - r->now < r->o->cert_critical_s) {
+			sev = SEVERITY_CRITICAL;
+		}
+		judge_add(
+			r, FINDING_CERT_EXPIRING, sev, &jp->subj,
+			"the %s of %s expires in %s (%s): %s reject it from then on%s; renew it "
+			"with the same key so its TLSA records stay valid, or pre-publish the new "
+			"key's TLSA first",
+			jp->cert, jp->where, left, when, who, note);
+	}
+}
+
+/* "DNS-ID a.example, SRV-ID _xmpp-client.a.example, xmppAddr a.example, CN a.example". */
+static void judge_names(const struct cert_info *c, struct judge_list *l)
+{
+	const struct {
+		const char *kind;
+		const struct strlist *names;
+	} lists[] = {
+		{"DNS-ID", &c->ids.dns_ids},
+		{"SRV-ID", &c->ids.srv_ids},
+		{"xmppAddr", &c->ids.xmpp_addrs},
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		for (j = 0; j < lists[i].names->n; j++) {
+			judge_list_add(l, "%s %s", lists[i].kind, lists[i].names->v[j]);
+		}
+	}
+	if (c->cn != NULL) {
+		judge_list_add(l, "CN %s", c->cn);
+	}
+}
+
+/*
+ * Endpoint rule 5: the leaf against D, and against the SRV target where the
+ * SRV RRset is secure and no fallback (RFC 7673 §3).
+ */
+static void judge_probe_identity(struct judge_run *r, const struct judge_probe *jp)
+{
+	const struct service_facts *svc = &r->f->services[jp->e->service];
+	const struct probe_facts *p = jp->p;
+	const struct tlsa_facts *ee = judge_dane_ee(jp);
+	const char *d = r->f->domain, *label = facts_service_label(jp->e->service);
+	bool srv_ok = judge_rr_found(&svc->rr) && svc->rr.state == DNSSEC_SECURE &&
+		      !svc->fallback && !svc->absent;
+	struct identity_ref ref = {d, jp->e->service, srv_ok ? jp->t->name : NULL};
+	struct identity_result res;
+	struct judge_list names = {.len = 0};
+	char text[JUDGE_TLSA_TEXT_MAX], also[FACTS_NAME_MAX + 32] = "";
+	char why[FACTS_NAME_MAX + 96] = "";
+	int dlen = judge_host_len(d), hlen = judge_host_len(jp->t->name);
+
+	if (identity_match(&p->leaf, &ref, &res) < 0) {
+		/* A target that is no host name cannot be presented: judge against D alone. */
+		if (ref.srv_target == NULL) {
+			return;
+		}
+		ref.srv_target = NULL;
+		srv_ok = false;
+		if (identity_match(&p->leaf, &ref, &res) < 0) {
+			return;
+		}
+	}
+	if (res.matched) {
+		return;
+	}
+	if (srv_ok) {
+		snprintf(also, sizeof(also), " or the SRV target %.*s", hlen, jp->t->name);
+	} else {
+		ref.srv_target = jp->t->name;
+		if (identity_match(&p->leaf, &ref, &res) == 0 && res.matched) {
+			snprintf(why, sizeof(why),
+				 "; it names the SRV target %.*s, which counts only with a "
+				 "DNSSEC-secure SRV RRset (RFC 7673)",
+				 hlen, jp->t->name);
+		}
+	}
+	judge_names(&p->leaf, &names);
+	if (ee != NULL) {
+		/* RFC 7671 §5.1: DANE-EE peers ignore names. */
+		judge_tlsa_text(ee, text);
+		judge_add(r, FINDING_CERT_NAME_MISMATCH, SEVERITY_WARNING, &jp->subj,
+			  "the %s of %s does not name %.*s%s (it presents %s)%s: DANE-EE peers "
+			  "accept it (%s matches; RFC 7671 §5.1), PKIX and DANE-TA peers reject "
+			  "it; get one naming %.*s",
+			  jp->cert, jp->where, dlen, d, also, names.n > 0 ? names.s : "no names",
+			  why, text, dlen, d);
+		return;
+	}
+	judge_add(r, FINDING_CERT_NAME_MISMATCH, JUDGE_DEFAULT, &jp->subj,
+		  "the %s of %s does not name %.*s%s (it presents %s)%s: peers reject it; get "
+		  "one naming %.*s (a DNS-ID, or the SRV-ID %.*s.%.*s)",
+		  jp->cert, jp->where, dlen, d, also, names.n > 0 ? names.s : "no names", why, dlen,
+		  d, (int)strcspn(label, "."), label, dlen, d);
+}
+
+/* Endpoint rule 6: the chain against the trust store. */
+static void judge_probe_pkix(struct judge_run *r, const struct judge_probe *jp)
+{
+	const struct probe_facts *p = jp->p;
+	const char *error = p->pkix_error[0] != '\0' ? p->pkix_error : "no reason given";
+	const char *dane;
+
+	if (p->pkix_ok) {
+		return;
+	}
+	if (p->dane == DANE_MATCH) {
+		dane = "DANE peers still accept it (a TLSA record matches); serve a chain from a "
+		       "CA peers trust for the others";
+	} else if (p->dane == DANE_NOT_APPLICABLE) {
+		dane = "DANE does not apply here, so no peer accepts it; serve a chain from a CA "
+		       "peers trust, with its intermediates";
+	} else {
+		dane = "no TLSA record matches either, so DANE peers reject it too; serve a chain "
+		       "from a CA peers trust, with its intermediates";
+	}
+	judge_add(r, FINDING_PKIX_UNTRUSTED, JUDGE_DEFAULT, &jp->subj,
+		  "the chain of the %s of %s does not validate to a trusted CA (%s): peers "
+		  "without DANE reject it; %s",
+		  jp->cert, jp->where, error, dane);
+}
+
+static void judge_probe(struct judge_run *r, const struct probe_facts *p)
+{
+	struct judge_probe jp;
+
+	/* A probe that got TLS is judged further even when the stream inside failed. */
+	if (!judge_probe_init(r->f, p, &jp) || !judge_probe_status(r, &jp)) {
+		return;
+	}
+	judge_probe_version(r, &jp);
+	if (!p->has_leaf) {
+		return;
+	}
+	judge_probe_dane(r, &jp);
+	judge_probe_dates(r, &jp);
+	judge_probe_identity(r, &jp);
+	judge_probe_pkix(r, &jp);
+}
+
+/*
+ * Endpoint rule 7: the leaves of one service's complete probes, once per
+ * service. The RSA-only probes are left out: a second certificate for RSA
+ * peers is by design.
+ */
+static void judge_differ(struct judge_run *r, enum xmpp_service s)
+{
+	struct judge_list list = {.len = 0};
+	struct judge_subject subj = {facts_service_name(s), NULL, 0, NULL};
+	const uint8_t *first = NULL;
+	bool differ = false;
+	char hex[2 * JUDGE_HEX_SHORT + 4];
+	size_t i;
+
+	for (i = 0; i < judge_clamp(r->f->n_probes, FACTS_MAX_PROBES); i++) {
+		const struct probe_facts *p = &r->f->probes[i];
+		struct judge_probe jp;
+
+		if (!judge_probe_init(r->f, p, &jp) || jp.e->service != s ||
+		    p->status != PROBE_OK || !p->has_leaf || p->rsa_only) {
+			continue;
+		}
+		first = first != NULL ? first : p->leaf.sha256;
+		differ = differ || memcmp(first, p->leaf.sha256, CERT_SHA256_LEN) != 0;
+		judge_hex(p->leaf.sha256, CERT_SHA256_LEN, JUDGE_HEX_SHORT, hex);
+		judge_list_add(&list, "%.*s:%u/%s %s", judge_host_len(jp.t->name), jp.t->name,
+			       jp.e->port, p->address, hex);
+	}
+	if (differ) {
+		judge_add(r, FINDING_ENDPOINTS_DIFFER, JUDGE_DEFAULT, &subj,
+			  "endpoints of %s present different certificates (SHA-256): %s; what a "
+			  "peer sees (key, TLSA match, expiry) depends on the address it picks: "
+			  "deploy the same certificate everywhere",
+			  subj.service, list.s);
+	}
+}
+
+int judge_endpoints(const struct domain_facts *f, int64_t now, const struct judge_opts *o,
+		    struct findings *out)
+{
+	struct judge_run r = {.f = f, .now = now, .o = o, .out = out, .err = 0};
+	size_t i, n0 = out->n;
+	int s;
+
+	for (i = 0; i < judge_clamp(f->n_probes, FACTS_MAX_PROBES); i++) {
+		judge_probe(&r, &f->probes[i]);
+	}
+	for (s = 0; s < SERVICE_COUNT; s++) {
+		if (f->services[s].enabled) {
+			judge_differ(&r, s);
+		}
+	}
+	if (r.err < 0) {
+		out->n = n0;
+	}
+	return r.err;
+}
+
+int judge_check(const struct domain_facts *f, int64_t now, const struct judge_opts *o,
+		struct findings *out)
+{
+	size_t n0 = out->n;
+	int r;
+
+	r = judge_dns(f, now, o, out);
+	if (r < 0) {
+		goto out;
+	}
+	r = judge_endpoints(f, now, o, out);
+out:
+	if (r < 0) {
+		out->n = n0;
+	}
+	return r;
 }

@@ -15,6 +15,10 @@
 /* Default RRSIG margin: 3 days (DESIGN.md, RRSIG_EXPIRING). */
 #define JUDGE_RRSIG_MARGIN_S (3 * 86400)
 
+/* Default leaf margins: warning within 14 days, critical within 3 (DESIGN.md, CERT_EXPIRING). */
+#define JUDGE_CERT_MARGIN_S   (14 * 86400)
+#define JUDGE_CERT_CRITICAL_S (3 * 86400)
+
 /*
  * NSEC3 iterations above which validators treat denials as insecure: unbound
  * 1.17 and BIND 9.18 stop at 150 (RFC 9276 §3.2 lets them go lower).
@@ -24,6 +28,8 @@
 struct judge_opts {
 	int64_t rrsig_margin_s;
 	unsigned nsec3_insecure_iterations;
+	int64_t cert_margin_s;	 /* a leaf expiring sooner is a warning */
+	int64_t cert_critical_s; /* ... and sooner still, critical */
 	/* Per-code override of the severity, or -1 for the judge's own choice. */
 	int severity[FINDING_COUNT];
 	/*
@@ -47,6 +53,19 @@ void judge_opts_init(struct judge_opts *o);
  */
 int judge_dns(const struct domain_facts *f, int64_t now, const struct judge_opts *o,
 	      struct findings *out);
+
+/*
+ * Appends to out the findings of the endpoint half of a check (steps 4-5 of
+ * DESIGN.md): one set per probe in f->probes that was done (status not
+ * PROBE_NOT_DONE) of an enabled service, then ENDPOINTS_DIFFER per service.
+ * Returns 0, or -ENOMEM with out as it was.
+ */
+int judge_endpoints(const struct domain_facts *f, int64_t now, const struct judge_opts *o,
+		    struct findings *out);
+
+/* judge_dns, then judge_endpoints; all or nothing: on -ENOMEM out is as it was. */
+int judge_check(const struct domain_facts *f, int64_t now, const struct judge_opts *o,
+		struct findings *out);
 
 /* The domain's overall DNSSEC state for the report: that of its zone's SOA. */
 enum dnssec_state judge_domain_dnssec(const struct domain_facts *f);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for checks/judge: a healthy domain yields only infos; each row
- * breaks one thing of it and names the exact findings it must produce.
+ * Unit tests for checks/judge: a healthy domain (DNS and probes) yields only
+ * infos; each row breaks one thing of it and names the exact findings it must
+ * produce, from both halves of the judge.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,15 @@
 #define NOW	      ((int64_t)1795000000)
 #define DAY	      86400
 #define HEALTHY_SLOTS 4 /* one TLSA_NO_ROLLOVER_SLOT per endpoint */
+#define A4	      "192.0.2.10"
+#define A6	      "2001:db8::10"
+/* The probe of service s at its A (k 0) or AAAA (k 1) address. */
+#define P(s, k) ((s)*2 + (k))
+/* The healthy leaf's SPKI SHA-256 in hex (0xab repeated). */
+#define AB	  "abababababababababababababababababababababababababababababababab"
+#define RSA_PROBE 8 /* index of the RSA-only probe rows add */
+/* The leaf's names in the healthy domain, in set_names syntax. */
+#define HEALTHY_NAMES "dns=d.example srv=_xmpp-client.d.example srv=_xmpp-server.d.example"
 
 static const uint16_t ports[SERVICE_COUNT] = {5222, 5269, 5223, 5270};
 
@@ -69,8 +79,12 @@ static void set_tlsa(struct endpoint_facts *e, size_t i, uint8_t usage, uint8_t 
 	t->selector = selector;
 	t->mtype = mtype;
 	t->len = len;
-	t->data = len > 0 ? calloc(1, len) : NULL;
+	t->data = len > 0 ? malloc(len) : NULL;
 	assert_true(len == 0 || t->data != NULL);
+	if (len > 0) {
+		/* Record i's data reads "1111...", "2222...": messages show which. */
+		memset(t->data, (int)(0x11 * (i + 1)), len);
+	}
 	if (e->n_tlsa <= i) {
 		e->n_tlsa = i + 1;
 	}
@@ -140,10 +154,129 @@ static void healthy_zone(struct domain_facts *f)
 	set_all_keys(f, 13, 13);
 }
 
+/* The leaf's names from "dns=a srv=_xmpp-client.a xmpp=a cn=a", replacing the old ones. */
+static void set_names(struct cert_info *c, const char *spec)
+{
+	const char *s = spec;
+
+	cert_info_release(c);
+	while (*s != '\0') {
+		size_t len = strcspn(s, " ");
+		const char *eq = memchr(s, '=', len);
+		size_t klen, vlen;
+
+		assert_non_null(eq);
+		klen = (size_t)(eq - s);
+		vlen = len - klen - 1;
+		if (klen == 3 && strncmp(s, "dns", 3) == 0) {
+			assert_int_equal(strlist_add(&c->ids.dns_ids, eq + 1, vlen), 0);
+		} else if (klen == 3 && strncmp(s, "srv", 3) == 0) {
+			assert_int_equal(strlist_add(&c->ids.srv_ids, eq + 1, vlen), 0);
+		} else if (klen == 4 && strncmp(s, "xmpp", 4) == 0) {
+			assert_int_equal(strlist_add(&c->ids.xmpp_addrs, eq + 1, vlen), 0);
+		} else if (klen == 2 && strncmp(s, "cn", 2) == 0) {
+			free(c->cn);
+			c->cn = strndup(eq + 1, vlen);
+			assert_non_null(c->cn);
+		} else {
+			fail_msg("bad name spec '%s'", spec);
+		}
+		s += len;
+		while (*s == ' ') {
+			s++;
+		}
+	}
+}
+
+/*
+ * A fresh leaf: an EC key, valid from 30 days ago for 60 days more, naming
+ * HEALTHY_NAMES; its SHA-256 is id repeated, its SPKI SHA-256 id + 10.
+ */
+static void set_leaf(struct probe_facts *p, uint8_t id)
+{
+	struct cert_info *c = &p->leaf;
+
+	if (p->has_leaf) {
+		cert_info_release(c);
+	}
+	memset(c, 0, sizeof(*c));
+	p->has_leaf = true;
+	set_names(c, HEALTHY_NAMES);
+	c->not_before = NOW - 30 * DAY;
+	c->not_after = NOW + 60 * DAY;
+	snprintf(c->key_type, sizeof(c->key_type), "EC");
+	snprintf(c->key_curve, sizeof(c->key_curve), "P-256");
+	c->key_bits = 256;
+	memset(c->sha256, id, sizeof(c->sha256));
+	memset(c->spki_sha256, (uint8_t)(id + 10), sizeof(c->spki_sha256));
+	p->chain_len = 1;
+	memcpy(p->chain_sha256[0], c->sha256, CERT_SHA256_LEN);
+}
+
+/* Probe i of endpoint e at address: TLS 1.3, the healthy leaf, its 3 1 1 (record 0) matching. */
+static void healthy_probe(struct domain_facts *f, size_t i, size_t e, const char *address)
+{
+	struct probe_facts *p = &f->probes[i];
+
+	assert_false(p->has_leaf);
+	memset(p, 0, sizeof(*p));
+	p->endpoint = e;
+	snprintf(p->address, sizeof(p->address), "%s", address);
+	p->status = PROBE_OK;
+	p->tls_version = 0x0304;
+	snprintf(p->tls_version_name, sizeof(p->tls_version_name), "TLSv1.3");
+	snprintf(p->cipher, sizeof(p->cipher), "TLS_AES_128_GCM_SHA256");
+	set_leaf(p, 0xa1);
+	p->dane = DANE_MATCH;
+	p->dane_depth = 0;
+	p->dane_record = 0;
+	p->tlsa_match[0] = 1;
+	p->pkix_ok = true;
+	if (f->n_probes <= i) {
+		f->n_probes = i + 1;
+	}
+}
+
+/*
+ * A probe that ended before TLS, or a NOT_DONE one: no leaf, no verdicts.
+ * The TLS fields are left as they were, for rows that say they are ignored.
+ */
+static void probe_fail(struct probe_facts *p, enum probe_status status, const char *detail)
+{
+	if (p->has_leaf) {
+		cert_info_release(&p->leaf);
+		p->has_leaf = false;
+	}
+	p->status = status;
+	snprintf(p->detail, sizeof(p->detail), "%s", detail);
+	p->tls_version = 0;
+	p->tls_version_name[0] = '\0';
+	p->chain_len = 0;
+	p->dane = DANE_NOT_APPLICABLE;
+	p->dane_depth = -1;
+	p->dane_record = -1;
+	memset(p->tlsa_match, 0, sizeof(p->tlsa_match));
+	p->pkix_ok = false;
+}
+
+/* A DANE verdict with the given record matching on its own (-1: none). */
+static void probe_dane(struct probe_facts *p, enum dane_verdict v, int record)
+{
+	p->dane = v;
+	p->dane_record = v == DANE_MATCH ? record : -1;
+	p->dane_depth = v == DANE_MATCH ? 0 : -1;
+	memset(p->tlsa_match, 0, sizeof(p->tlsa_match));
+	if (record >= 0) {
+		p->tlsa_match[record] = 1;
+	}
+}
+
 /*
  * d.example.: four services, each one SRV to xmpp.d.example. on its own
  * port, A and AAAA secure, one 3 1 1 TLSA per endpoint, a signed zone with
- * a matching DS and two consistent servers, signatures valid for 30 days.
+ * a matching DS and two consistent servers, signatures valid for 30 days;
+ * one probe per endpoint and address (P(s, k)), all presenting the same leaf
+ * that names d.example. and matches its 3 1 1, trusted by PKIX.
  */
 static struct domain_facts *healthy(void)
 {
@@ -178,10 +311,15 @@ static struct domain_facts *healthy(void)
 	rr_secure(&t->a);
 	rr_secure(&t->aaaa);
 	t->n_a = 1;
-	snprintf(t->a_addrs[0], sizeof(t->a_addrs[0]), "192.0.2.10");
+	snprintf(t->a_addrs[0], sizeof(t->a_addrs[0]), A4);
 	t->n_aaaa = 1;
-	snprintf(t->aaaa_addrs[0], sizeof(t->aaaa_addrs[0]), "2001:db8::10");
+	snprintf(t->aaaa_addrs[0], sizeof(t->aaaa_addrs[0]), A6);
 	healthy_zone(f);
+	f->probed = true;
+	for (s = 0; s < SERVICE_COUNT; s++) {
+		healthy_probe(f, P(s, 0), s, A4);
+		healthy_probe(f, P(s, 1), s, A6);
+	}
 	return f;
 }
 
@@ -245,6 +383,17 @@ struct row {
 #define ANY(code, sev, text)                                              \
 	{                                                                 \
 		FINDING_##code, SEVERITY_##sev, NULL, NULL, 0, NULL, text \
+	}
+/* A finding about one probe: service s at address a of xmpp.d.example. */
+#define PROBE(code, sev, s, a, text)                                                       \
+	{                                                                                  \
+		FINDING_##code, SEVERITY_##sev, facts_service_name_(s), "xmpp.d.example.", \
+			ports_(s), a, text                                                 \
+	}
+/* A finding about a whole service (ENDPOINTS_DIFFER). */
+#define SERVICE(code, sev, s, text)                                                     \
+	{                                                                               \
+		FINDING_##code, SEVERITY_##sev, facts_service_name_(s), "", 0, "", text \
 	}
 
 /* Constant forms of the subjects, for the row table. */
@@ -1104,6 +1253,399 @@ MUTATION(slot_overridden)
 	o->severity[FINDING_TLSA_NO_ROLLOVER_SLOT] = SEVERITY_WARNING;
 }
 
+/* Endpoints, rule 1: how far a probe got */
+
+MUTATION(connect_refused)
+{
+	probe_fail(&f->probes[P(0, 0)], PROBE_CONNECT_FAILED, "connection refused");
+}
+
+MUTATION(stream_failed)
+{
+	probe_fail(&f->probes[P(1, 1)], PROBE_STREAM_FAILED, "no stream features within 10s");
+}
+
+MUTATION(starttls_failed)
+{
+	probe_fail(&f->probes[P(0, 1)], PROBE_STARTTLS_FAILED, "<failure/>");
+}
+
+MUTATION(tls_failed)
+{
+	probe_fail(&f->probes[P(2, 0)], PROBE_TLS_FAILED, "alert handshake failure");
+}
+
+MUTATION(connect_failed_no_detail)
+{
+	probe_fail(&f->probes[P(3, 1)], PROBE_CONNECT_FAILED, "");
+}
+
+/* Direct TLS to an HTTPS server: TLS came up, so its leaf is judged too. */
+MUTATION(direct_tls_stream_failed)
+{
+	struct probe_facts *p = &f->probes[P(2, 0)];
+
+	p->status = PROBE_STREAM_FAILED;
+	snprintf(p->detail, sizeof(p->detail), "HTTP/1.1 400 Bad Request");
+	p->leaf.not_after = NOW - DAY;
+}
+
+/* Endpoints, rule 2: TLS versions */
+
+MUTATION(tls_1_1)
+{
+	f->probes[P(0, 0)].tls_version = 0x0302;
+	snprintf(f->probes[P(0, 0)].tls_version_name, 16, "TLSv1.1");
+}
+
+MUTATION(tls_1_0_unnamed)
+{
+	f->probes[P(1, 0)].tls_version = 0x0301;
+	f->probes[P(1, 0)].tls_version_name[0] = '\0';
+}
+
+MUTATION(tls_1_2)
+{
+	f->probes[P(0, 0)].tls_version = 0x0303;
+	snprintf(f->probes[P(0, 0)].tls_version_name, 16, "TLSv1.2");
+}
+
+/* Endpoints, rule 3: DANE */
+
+MUTATION(dane_mismatch)
+{
+	probe_dane(&f->probes[P(0, 0)], DANE_MISMATCH, -1);
+}
+
+/* 3 1 1 matches, 3 1 2 (stronger, same usage and selector) does not: OpenSSL fails. */
+MUTATION(agility_trap)
+{
+	set_tlsa(&f->endpoints[0], 1, 3, 1, 2, 64);
+	probe_dane(&f->probes[P(0, 0)], DANE_MISMATCH, 0);
+	probe_dane(&f->probes[P(0, 1)], DANE_MISMATCH, 0);
+}
+
+MUTATION(agility_records_nothing_matches)
+{
+	set_tlsa(&f->endpoints[0], 1, 3, 1, 2, 64);
+	probe_dane(&f->probes[P(0, 0)], DANE_MISMATCH, -1);
+	probe_dane(&f->probes[P(0, 1)], DANE_MISMATCH, -1);
+}
+
+/* A stronger record of another usage skips nothing: a DANE-TA match failed for other reasons. */
+MUTATION(agility_other_usage)
+{
+	set_tlsa(&f->endpoints[0], 0, 2, 1, 1, 32);
+	set_tlsa(&f->endpoints[0], 1, 3, 1, 2, 64);
+	probe_dane(&f->probes[P(0, 0)], DANE_MISMATCH, 0);
+	probe_dane(&f->probes[P(0, 1)], DANE_MATCH, 0);
+}
+
+/* A malformed 3 1 2 is never added by OpenSSL, so it skips nothing. */
+MUTATION(agility_unusable_stronger)
+{
+	set_tlsa(&f->endpoints[0], 1, 3, 1, 2, 20);
+	probe_dane(&f->probes[P(0, 0)], DANE_MISMATCH, 0);
+}
+
+MUTATION(dane_none)
+{
+	set_tlsa(&f->endpoints[0], 0, 3, 1, 3, 32);
+	probe_dane(&f->probes[P(0, 0)], DANE_NONE, -1);
+	probe_dane(&f->probes[P(0, 1)], DANE_NONE, -1);
+}
+
+MUTATION(fragile)
+{
+	set_tlsa(&f->endpoints[0], 0, 3, 0, 1, 32);
+}
+
+MUTATION(fragile_with_spki_record)
+{
+	set_tlsa(&f->endpoints[0], 0, 3, 0, 1, 32);
+	set_tlsa(&f->endpoints[0], 1, 3, 1, 1, 32);
+	f->probes[P(0, 0)].tlsa_match[1] = 1;
+	f->probes[P(0, 1)].tlsa_match[1] = 1;
+}
+
+/* Endpoints, rule 4: dates */
+
+MUTATION(cert_expired)
+{
+	f->probes[P(0, 0)].leaf.not_after = NOW - 3 * DAY;
+}
+
+MUTATION(cert_expired_now)
+{
+	f->probes[P(0, 0)].leaf.not_after = NOW;
+}
+
+MUTATION(cert_expired_no_dane)
+{
+	cert_expired(f, o);
+	probe_dane(&f->probes[P(0, 0)], DANE_NOT_APPLICABLE, -1);
+}
+
+MUTATION(cert_not_yet_valid)
+{
+	f->probes[P(1, 1)].leaf.not_before = NOW + 2 * DAY;
+}
+
+MUTATION(cert_expiring_9d4h)
+{
+	f->probes[P(0, 0)].leaf.not_after = NOW + 9 * DAY + 4 * 3600;
+}
+
+MUTATION(cert_expiring_at_margin)
+{
+	f->probes[P(0, 0)].leaf.not_after = NOW + JUDGE_CERT_MARGIN_S;
+}
+
+MUTATION(cert_expiring_inside_margin)
+{
+	f->probes[P(0, 0)].leaf.not_after = NOW + JUDGE_CERT_MARGIN_S - 1;
+}
+
+MUTATION(cert_expiring_at_critical)
+{
+	f->probes[P(0, 0)].leaf.not_after = NOW + JUDGE_CERT_CRITICAL_S;
+}
+
+MUTATION(cert_expiring_inside_critical)
+{
+	f->probes[P(0, 0)].leaf.not_after = NOW + JUDGE_CERT_CRITICAL_S - 1;
+}
+
+MUTATION(cert_expiring_dane_ta)
+{
+	set_tlsa(&f->endpoints[0], 0, 2, 1, 1, 32);
+	cert_expiring_9d4h(f, o);
+}
+
+MUTATION(cert_margins_custom)
+{
+	o->cert_margin_s = 61 * DAY;
+	o->cert_critical_s = 60 * DAY + 1;
+	f->probes[P(0, 0)].leaf.not_after = NOW + 61 * DAY - 1;
+}
+
+/* Endpoints, rule 5: names */
+
+MUTATION(name_mismatch_dane_ee)
+{
+	set_names(&f->probes[P(0, 0)].leaf, "dns=other.example");
+}
+
+MUTATION(name_mismatch_no_dane)
+{
+	name_mismatch_dane_ee(f, o);
+	probe_dane(&f->probes[P(0, 0)], DANE_NOT_APPLICABLE, -1);
+}
+
+MUTATION(name_mismatch_dane_ta)
+{
+	set_tlsa(&f->endpoints[0], 0, 2, 1, 1, 32);
+	name_mismatch_dane_ee(f, o);
+}
+
+MUTATION(name_mismatch_dane_mismatch)
+{
+	name_mismatch_dane_ee(f, o);
+	probe_dane(&f->probes[P(0, 0)], DANE_MISMATCH, -1);
+}
+
+MUTATION(names_listed)
+{
+	set_names(&f->probes[P(1, 0)].leaf, "dns=other.example dns=*.other.example "
+					    "srv=_xmpp-server.other.example xmpp=other.example "
+					    "cn=other.example");
+	probe_dane(&f->probes[P(1, 0)], DANE_NOT_APPLICABLE, -1);
+}
+
+MUTATION(no_names)
+{
+	set_names(&f->probes[P(1, 0)].leaf, "");
+	probe_dane(&f->probes[P(1, 0)], DANE_NOT_APPLICABLE, -1);
+}
+
+MUTATION(srv_target_secure)
+{
+	set_names(&f->probes[P(0, 0)].leaf, "dns=xmpp.d.example");
+	probe_dane(&f->probes[P(0, 0)], DANE_NOT_APPLICABLE, -1);
+}
+
+MUTATION(srv_target_insecure_srv)
+{
+	f->services[0].rr.state = DNSSEC_INSECURE;
+	srv_target_secure(f, o);
+	set_names(&f->probes[P(0, 1)].leaf, "dns=xmpp.d.example");
+	probe_dane(&f->probes[P(0, 1)], DANE_NOT_APPLICABLE, -1);
+}
+
+MUTATION(srv_target_bogus_srv)
+{
+	rr_bogus(&f->services[0].rr, "signature expired");
+	srv_target_secure(f, o);
+}
+
+MUTATION(cn_only)
+{
+	set_names(&f->probes[P(0, 0)].leaf, "cn=d.example");
+}
+
+MUTATION(direct_tls_starttls_srv_id)
+{
+	set_names(&f->probes[P(2, 0)].leaf, "srv=_xmpp-client.d.example");
+	probe_dane(&f->probes[P(2, 0)], DANE_NOT_APPLICABLE, -1);
+}
+
+/* Endpoints, rule 6: PKIX */
+
+MUTATION(pkix_untrusted_dane)
+{
+	f->probes[P(0, 0)].pkix_ok = false;
+	snprintf(f->probes[P(0, 0)].pkix_error, 128, "self-signed certificate");
+}
+
+MUTATION(pkix_untrusted_no_dane)
+{
+	pkix_untrusted_dane(f, o);
+	probe_dane(&f->probes[P(0, 0)], DANE_NOT_APPLICABLE, -1);
+}
+
+MUTATION(pkix_untrusted_dane_mismatch)
+{
+	pkix_untrusted_dane(f, o);
+	probe_dane(&f->probes[P(0, 0)], DANE_MISMATCH, -1);
+}
+
+/* Endpoints, rule 7: one certificate per service */
+
+MUTATION(endpoints_differ)
+{
+	set_leaf(&f->probes[P(0, 1)], 0xb2);
+}
+
+MUTATION(services_differ)
+{
+	set_leaf(&f->probes[P(1, 0)], 0xb2);
+	set_leaf(&f->probes[P(1, 1)], 0xb2);
+}
+
+/* Direct TLS to another server (TLS up, no XMPP inside): its leaf is not compared. */
+MUTATION(failed_probe_not_compared)
+{
+	set_leaf(&f->probes[P(2, 1)], 0xb2);
+	f->probes[P(2, 1)].status = PROBE_STREAM_FAILED;
+	snprintf(f->probes[P(2, 1)].detail, 192, "no stream features");
+}
+
+/* The RSA-only probe of endpoint 0 at its A address: its own leaf and 3 1 1 (record 1). */
+static struct probe_facts *rsa_probe(struct domain_facts *f)
+{
+	struct probe_facts *p = &f->probes[RSA_PROBE];
+
+	healthy_probe(f, RSA_PROBE, 0, A4);
+	p->rsa_only = true;
+	set_leaf(p, 0xc3);
+	snprintf(p->leaf.key_type, sizeof(p->leaf.key_type), "RSA");
+	p->leaf.key_curve[0] = '\0';
+	p->leaf.key_bits = 2048;
+	set_tlsa(&f->endpoints[0], 1, 3, 1, 1, 32);
+	probe_dane(p, DANE_MATCH, 1);
+	return p;
+}
+
+MUTATION(rsa_probe_healthy)
+{
+	rsa_probe(f);
+}
+
+MUTATION(rsa_tlsa_forgotten)
+{
+	struct probe_facts *p = rsa_probe(f);
+
+	clear_tlsa(&f->endpoints[0]);
+	set_tlsa(&f->endpoints[0], 0, 3, 1, 1, 32);
+	probe_dane(p, DANE_MISMATCH, -1);
+}
+
+MUTATION(rsa_expired)
+{
+	rsa_probe(f)->leaf.not_after = NOW - DAY;
+}
+
+MUTATION(rsa_tls_failed)
+{
+	probe_fail(rsa_probe(f), PROBE_TLS_FAILED, "no shared signature algorithms");
+}
+
+MUTATION(rsa_not_done)
+{
+	struct probe_facts *p = rsa_probe(f);
+
+	probe_fail(p, PROBE_NOT_DONE, "no RSA certificate");
+	p->tls_version = 0x0301;
+}
+
+/* NOT_DONE: nothing to judge, whatever else the struct holds. */
+MUTATION(probe_not_done)
+{
+	struct probe_facts *p = &f->probes[P(0, 0)];
+
+	set_leaf(p, 0xb2);
+	p->status = PROBE_NOT_DONE;
+	p->tls_version = 0x0301;
+	p->leaf.not_after = NOW - DAY;
+	set_names(&p->leaf, "dns=other.example");
+	p->pkix_ok = false;
+	probe_dane(p, DANE_MISMATCH, -1);
+}
+
+MUTATION(disabled_service_probe)
+{
+	f->services[3].enabled = false;
+	probe_fail(&f->probes[P(3, 0)], PROBE_TLS_FAILED, "alert handshake failure");
+}
+
+/* Endpoints: overrides */
+
+MUTATION(override_expiring_up)
+{
+	o->severity[FINDING_CERT_EXPIRING] = SEVERITY_CRITICAL;
+	cert_expiring_9d4h(f, o);
+}
+
+MUTATION(override_expiring_critical_down)
+{
+	o->severity[FINDING_CERT_EXPIRING] = SEVERITY_INFO;
+	cert_expiring_inside_critical(f, o);
+}
+
+MUTATION(override_name_down)
+{
+	o->severity[FINDING_CERT_NAME_MISMATCH] = SEVERITY_INFO;
+	name_mismatch_no_dane(f, o);
+}
+
+MUTATION(override_name_dane_ee_up)
+{
+	o->severity[FINDING_CERT_NAME_MISMATCH] = SEVERITY_CRITICAL;
+	name_mismatch_dane_ee(f, o);
+}
+
+MUTATION(override_connect)
+{
+	o->severity[FINDING_CONNECT_FAILED] = SEVERITY_WARNING;
+	connect_refused(f, o);
+}
+
+MUTATION(override_differ)
+{
+	o->severity[FINDING_ENDPOINTS_DIFFER] = SEVERITY_CRITICAL;
+	endpoints_differ(f, o);
+}
+
 static const struct row rows[] = {
 	/* Healthy variants: only the infos. */
 	ROW("healthy_nsec", nothing, 0, "unsigned", NONE),
@@ -1415,6 +1957,210 @@ static const struct row rows[] = {
 	    ENDPOINT(TLSA_NO_ROLLOVER_SLOT, WARNING, 1, NULL),
 	    ENDPOINT(TLSA_NO_ROLLOVER_SLOT, WARNING, 2, NULL),
 	    ENDPOINT(TLSA_NO_ROLLOVER_SLOT, WARNING, 3, NULL)),
+
+	/* Endpoints 1: connections */
+	ROW("connect_refused", connect_refused, 0, NULL,
+	    PROBE(CONNECT_FAILED, CRITICAL, 0, A4,
+		  "cannot connect to xmpp.d.example:5222 at 192.0.2.10 (connection refused): "
+		  "peers that pick this address cannot reach d.example")),
+	ROW("stream_failed", stream_failed, 0, "completed TLS",
+	    PROBE(XMPP_STREAM_FAILED, CRITICAL, 1, A6,
+		  "xmpp.d.example:5269 at 2001:db8::10 does not speak XMPP for d.example (no "
+		  "stream features within 10s)")),
+	ROW("starttls_failed", starttls_failed, 0, NULL,
+	    PROBE(STARTTLS_FAILED, CRITICAL, 0, A6,
+		  "STARTTLS with xmpp.d.example:5222 at 2001:db8::10 failed (<failure/>)")),
+	ROW("tls_failed", tls_failed, 0, NULL,
+	    PROBE(TLS_HANDSHAKE_FAILED, CRITICAL, 2, A4,
+		  "TLS handshake with xmpp.d.example:5223 at 192.0.2.10 failed (alert handshake "
+		  "failure)")),
+	ROW("connect_failed_no_detail", connect_failed_no_detail, 0, NULL,
+	    PROBE(CONNECT_FAILED, CRITICAL, 3, A6, "(no detail)")),
+	ROW("direct_tls_stream_failed_judged_further", direct_tls_stream_failed, 0, NULL,
+	    PROBE(XMPP_STREAM_FAILED, CRITICAL, 2, A4,
+		  "xmpp.d.example:5223 at 192.0.2.10 completed TLS, but no XMPP stream for "
+		  "d.example followed inside it (HTTP/1.1 400 Bad Request): check that the port "
+		  "serves XMPP over Direct TLS (XEP-0368)"),
+	    PROBE(CERT_EXPIRED, CRITICAL, 2, A4, "expired 1d ago")),
+
+	/* Endpoints 2: TLS versions */
+	ROW("tls_1_1", tls_1_1, 0, NULL,
+	    PROBE(TLS_VERSION_OLD, WARNING, 0, A4,
+		  "xmpp.d.example:5222 at 192.0.2.10 negotiated TLSv1.1, below TLS 1.2")),
+	ROW("tls_1_0_unnamed", tls_1_0_unnamed, 0, NULL,
+	    PROBE(TLS_VERSION_OLD, WARNING, 1, A4, "negotiated version 0x0301, below")),
+	ROW("tls_1_2", tls_1_2, 0, NULL, NONE),
+
+	/* Endpoints 3: DANE */
+	ROW("dane_mismatch", dane_mismatch, 0, "on its own",
+	    PROBE(TLSA_MISMATCH, CRITICAL, 0, A4,
+		  "TLSA _5222._tcp.xmpp.d.example. (3 1 1 1111111111111111...) matches nothing in "
+		  "the chain of the certificate of xmpp.d.example:5222 at 192.0.2.10 (SPKI "
+		  "SHA-256 " AB ", certificate SHA-256 a1a1a1a1a1a1a1a1...): DANE peers refuse the "
+		  "connection; publish the served key (`xdane tlsa --cert CERT`)")),
+	ROW("agility_trap", agility_trap, 1, NULL,
+	    PROBE(TLSA_AGILITY_TRAP, CRITICAL, 0, A4,
+		  "TLSA 3 1 1 1111111111111111... at _5222._tcp.xmpp.d.example. matches the "
+		  "certificate of xmpp.d.example:5222 at 192.0.2.10 on its own, but peers ignore "
+		  "it: 3 1 2 2222222222222222..., of the same usage and selector, uses a stronger "
+		  "matching type and matches nothing"),
+	    PROBE(TLSA_AGILITY_TRAP, CRITICAL, 0, A6,
+		  "RFC 7671 §9 peer, uses only the strongest; publish the served key in that type "
+		  "too (`xdane tlsa --cert CERT --usage 3 --selector 1 --mtype 2`) or remove that "
+		  "record")),
+	ROW("agility_records_nothing_matches", agility_records_nothing_matches, 1, "RFC 7671 §9",
+	    PROBE(TLSA_MISMATCH, CRITICAL, 0, A4,
+		  "(3 1 1 1111111111111111..., 3 1 2 2222222222222222...) matches nothing"),
+	    PROBE(TLSA_MISMATCH, CRITICAL, 0, A6, NULL)),
+	ROW("agility_other_usage_is_no_trap", agility_other_usage, 1, "RFC 7671 §9",
+	    PROBE(TLSA_MISMATCH, CRITICAL, 0, A4,
+		  "2 1 1 1111111111111111... matches on its own, yet the chain failed DANE "
+		  "verification")),
+	ROW("agility_unusable_stronger_is_no_trap", agility_unusable_stronger, 0, "RFC 7671 §9",
+	    ENDPOINT(TLSA_UNUSABLE, WARNING, 0, "3 1 2 (20 octets where SHA-512 has 64)"),
+	    PROBE(TLSA_MISMATCH, CRITICAL, 0, A4, "matches on its own")),
+	ROW("dane_none_left_to_dns", dane_none, 1, NULL,
+	    ENDPOINT(TLSA_UNUSABLE, WARNING, 0, "3 1 3 (unknown matching type)")),
+	ROW("fragile", fragile, 0, NULL,
+	    PROBE(TLSA_FRAGILE, WARNING, 0, A4,
+		  "every TLSA record at _5222._tcp.xmpp.d.example. that matches the certificate "
+		  "of xmpp.d.example:5222 at 192.0.2.10 pins the whole certificate (3 0 1 "
+		  "1111111111111111...): each renewal breaks DANE, even with the same key; "
+		  "publish 3 1 1 for its key (`xdane tlsa --cert CERT`)"),
+	    PROBE(TLSA_FRAGILE, WARNING, 0, A6, NULL)),
+	ROW("fragile_not_with_spki_record", fragile_with_spki_record, 1, NULL, NONE),
+
+	/* Endpoints 4: dates */
+	ROW("cert_expired", cert_expired, 0, NULL,
+	    PROBE(CERT_EXPIRED, CRITICAL, 0, A4,
+		  "the certificate of xmpp.d.example:5222 at 192.0.2.10 expired 3d ago "
+		  "(2026-11-15T11:06:40Z): PKIX and DANE-TA peers reject it; DANE-EE peers "
+		  "ignore dates (RFC 7671 §5.1) and 3 1 1 1111111111111111... matches; renew it "
+		  "now")),
+	ROW("cert_expired_now", cert_expired_now, 0, NULL,
+	    PROBE(CERT_EXPIRED, CRITICAL, 0, A4, "expired 0s ago (2026-11-18T11:06:40Z)")),
+	ROW("cert_expired_no_dane", cert_expired_no_dane, 0, "DANE-EE",
+	    PROBE(CERT_EXPIRED, CRITICAL, 0, A4, "(2026-11-15T11:06:40Z): peers reject it;")),
+	ROW("cert_not_yet_valid", cert_not_yet_valid, 0, NULL,
+	    PROBE(CERT_EXPIRED, CRITICAL, 1, A6,
+		  "the certificate of xmpp.d.example:5269 at 2001:db8::10 is not valid before "
+		  "2026-11-20T11:06:40Z (in 2d)")),
+	ROW("cert_expiring_9d4h", cert_expiring_9d4h, 0, NULL,
+	    PROBE(CERT_EXPIRING, WARNING, 0, A4,
+		  "the certificate of xmpp.d.example:5222 at 192.0.2.10 expires in 9d 4h "
+		  "(2026-11-27T15:06:40Z): PKIX and DANE-TA peers reject it from then on; DANE-EE "
+		  "peers ignore dates")),
+	ROW("cert_expiring_at_margin", cert_expiring_at_margin, 0, NULL, NONE),
+	ROW("cert_expiring_inside_margin", cert_expiring_inside_margin, 0, NULL,
+	    PROBE(CERT_EXPIRING, WARNING, 0, A4, "expires in 13d 23h")),
+	ROW("cert_expiring_at_critical", cert_expiring_at_critical, 0, NULL,
+	    PROBE(CERT_EXPIRING, WARNING, 0, A4, "expires in 3d (")),
+	ROW("cert_expiring_inside_critical", cert_expiring_inside_critical, 0, NULL,
+	    PROBE(CERT_EXPIRING, CRITICAL, 0, A4, "expires in 2d 23h")),
+	ROW("cert_expiring_dane_ta", cert_expiring_dane_ta, 0, "DANE-EE",
+	    PROBE(CERT_EXPIRING, WARNING, 0, A4, "): peers reject it from then on;")),
+	ROW("cert_margins_custom", cert_margins_custom, 0, NULL,
+	    PROBE(CERT_EXPIRING, WARNING, 0, A4, "expires in 60d 23h"),
+	    PROBE(CERT_EXPIRING, CRITICAL, 0, A6, "expires in 60d ("),
+	    PROBE(CERT_EXPIRING, CRITICAL, 1, A4, NULL),
+	    PROBE(CERT_EXPIRING, CRITICAL, 1, A6, NULL),
+	    PROBE(CERT_EXPIRING, CRITICAL, 2, A4, NULL),
+	    PROBE(CERT_EXPIRING, CRITICAL, 2, A6, NULL),
+	    PROBE(CERT_EXPIRING, CRITICAL, 3, A4, NULL),
+	    PROBE(CERT_EXPIRING, CRITICAL, 3, A6, NULL)),
+
+	/* Endpoints 5: names */
+	ROW("name_mismatch_dane_ee", name_mismatch_dane_ee, 0, NULL,
+	    PROBE(CERT_NAME_MISMATCH, WARNING, 0, A4,
+		  "the certificate of xmpp.d.example:5222 at 192.0.2.10 does not name d.example "
+		  "or the SRV target xmpp.d.example (it presents DNS-ID other.example): DANE-EE "
+		  "peers accept it (3 1 1 1111111111111111... matches; RFC 7671 §5.1), PKIX and "
+		  "DANE-TA peers reject it")),
+	ROW("name_mismatch_no_dane", name_mismatch_no_dane, 0, "DANE-EE",
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 0, A4,
+		  "(it presents DNS-ID other.example): peers reject it; get one naming d.example "
+		  "(a DNS-ID, or the SRV-ID _xmpp-client.d.example)")),
+	ROW("name_mismatch_dane_ta", name_mismatch_dane_ta, 0, "DANE-EE",
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 0, A4, "DNS-ID other.example")),
+	ROW("name_mismatch_dane_mismatch", name_mismatch_dane_mismatch, 0, NULL,
+	    PROBE(TLSA_MISMATCH, CRITICAL, 0, A4, NULL),
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 0, A4, "peers reject it")),
+	ROW("names_listed", names_listed, 0, NULL,
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 1, A4,
+		  "(it presents DNS-ID other.example, DNS-ID *.other.example, SRV-ID "
+		  "_xmpp-server.other.example, xmppAddr other.example, CN other.example)")),
+	ROW("no_names", no_names, 0, NULL,
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 1, A4, "(it presents no names)")),
+	ROW("srv_target_with_secure_srv", srv_target_secure, 0, NULL, NONE),
+	ROW("srv_target_with_insecure_srv", srv_target_insecure_srv, 0, "or the SRV target",
+	    SRV(SRV_INSECURE, WARNING, 0, NULL),
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 0, A4,
+		  "does not name d.example (it presents DNS-ID xmpp.d.example); it names the SRV "
+		  "target xmpp.d.example, which counts only with a DNSSEC-secure SRV RRset (RFC "
+		  "7673): peers reject it"),
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 0, A6, "RFC 7673")),
+	ROW("srv_target_with_bogus_srv", srv_target_bogus_srv, 0, NULL,
+	    SRV(DNSSEC_BOGUS, CRITICAL, 0, NULL),
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 0, A4, "DNSSEC-secure SRV RRset")),
+	ROW("cn_only_names_the_domain", cn_only, 0, NULL, NONE),
+	ROW("direct_tls_accepts_starttls_srv_id", direct_tls_starttls_srv_id, 0, NULL, NONE),
+
+	/* Endpoints 6: PKIX */
+	ROW("pkix_untrusted_dane", pkix_untrusted_dane, 0, NULL,
+	    PROBE(PKIX_UNTRUSTED, WARNING, 0, A4,
+		  "the chain of the certificate of xmpp.d.example:5222 at 192.0.2.10 does not "
+		  "validate to a trusted CA (self-signed certificate): peers without DANE reject "
+		  "it; DANE peers still accept it")),
+	ROW("pkix_untrusted_no_dane", pkix_untrusted_no_dane, 0, NULL,
+	    PROBE(PKIX_UNTRUSTED, WARNING, 0, A4,
+		  "DANE does not apply here, so no peer accepts it")),
+	ROW("pkix_untrusted_dane_mismatch", pkix_untrusted_dane_mismatch, 0, NULL,
+	    PROBE(TLSA_MISMATCH, CRITICAL, 0, A4, NULL),
+	    PROBE(PKIX_UNTRUSTED, WARNING, 0, A4, "so DANE peers reject it too")),
+
+	/* Endpoints 7: one certificate per service */
+	ROW("endpoints_differ", endpoints_differ, 0, NULL,
+	    SERVICE(ENDPOINTS_DIFFER, WARNING, 0,
+		    "endpoints of xmpp-client present different certificates (SHA-256): "
+		    "xmpp.d.example:5222/192.0.2.10 a1a1a1a1a1a1a1a1..., "
+		    "xmpp.d.example:5222/2001:db8::10 b2b2b2b2b2b2b2b2...; ")),
+	ROW("services_may_differ", services_differ, 0, NULL, NONE),
+	ROW("failed_probe_not_compared", failed_probe_not_compared, 0, NULL,
+	    PROBE(XMPP_STREAM_FAILED, CRITICAL, 2, A6,
+		  "check that the port serves XMPP over Direct TLS (XEP-0368), not HTTPS")),
+
+	/* Endpoints: the RSA-only probe */
+	ROW("rsa_probe_healthy_not_compared", rsa_probe_healthy, 1, NULL, NONE),
+	ROW("rsa_tlsa_forgotten", rsa_tlsa_forgotten, 0, NULL,
+	    PROBE(TLSA_MISMATCH, CRITICAL, 0, A4,
+		  "matches nothing in the chain of the RSA certificate of xmpp.d.example:5222 at "
+		  "192.0.2.10 (SPKI SHA-256 cdcdcdcd")),
+	ROW("rsa_expired", rsa_expired, 1, NULL,
+	    PROBE(CERT_EXPIRED, CRITICAL, 0, A4,
+		  "the RSA certificate of xmpp.d.example:5222 at 192.0.2.10 expired 1d ago")),
+	ROW("rsa_tls_failed", rsa_tls_failed, 1, NULL,
+	    PROBE(TLS_HANDSHAKE_FAILED, CRITICAL, 0, A4,
+		  "TLS handshake with xmpp.d.example:5222 at 192.0.2.10 (offering only RSA, for "
+		  "its RSA certificate) failed (no shared signature algorithms)")),
+	ROW("rsa_not_done_ignored", rsa_not_done, 1, NULL, NONE),
+
+	/* Endpoints: what is not judged */
+	ROW("probe_not_done_ignored", probe_not_done, 0, NULL, NONE),
+	ROW("disabled_service_probe_ignored", disabled_service_probe, 1, NULL, NONE),
+
+	/* Endpoints: overrides */
+	ROW("override_expiring_up", override_expiring_up, 0, NULL,
+	    PROBE(CERT_EXPIRING, CRITICAL, 0, A4, "expires in 9d 4h")),
+	ROW("override_expiring_critical_down", override_expiring_critical_down, 0, NULL,
+	    PROBE(CERT_EXPIRING, INFO, 0, A4, "expires in 2d 23h")),
+	ROW("override_name_down", override_name_down, 0, NULL,
+	    PROBE(CERT_NAME_MISMATCH, INFO, 0, A4, NULL)),
+	ROW("override_name_dane_ee_up", override_name_dane_ee_up, 0, NULL,
+	    PROBE(CERT_NAME_MISMATCH, CRITICAL, 0, A4, "DANE-EE peers accept it")),
+	ROW("override_connect", override_connect, 0, NULL,
+	    PROBE(CONNECT_FAILED, WARNING, 0, A4, NULL)),
+	ROW("override_differ", override_differ, 0, NULL,
+	    SERVICE(ENDPOINTS_DIFFER, CRITICAL, 0, NULL)),
 };
 
 /* Checking */
@@ -1542,7 +2288,7 @@ static void test_row(void **state)
 	struct fixture *fx = *state;
 
 	fx->row->mutate(fx->f, &fx->o);
-	assert_int_equal(judge_dns(fx->f, NOW, &fx->o, &fx->out), 0);
+	assert_int_equal(judge_check(fx->f, NOW, &fx->o, &fx->out), 0);
 	assert_findings(fx->row, &fx->out);
 }
 
@@ -1557,6 +2303,8 @@ static void test_healthy_infos(void **state)
 
 	(void)state;
 	judge_opts_init(&o);
+	assert_int_equal(judge_endpoints(f, NOW, &o, &out), 0);
+	assert_int_equal(out.n, 0);
 	assert_int_equal(judge_dns(f, NOW, &o, &out), 0);
 	assert_int_equal(out.n, HEALTHY_SLOTS);
 	assert_int_equal(findings_worst(&out), SEVERITY_INFO);
@@ -1582,6 +2330,8 @@ static void test_opts_init(void **state)
 	judge_opts_init(&o);
 	assert_int_equal(o.rrsig_margin_s, 3 * DAY);
 	assert_int_equal(o.nsec3_insecure_iterations, 150);
+	assert_int_equal(o.cert_margin_s, 14 * DAY);
+	assert_int_equal(o.cert_critical_s, 3 * DAY);
 	for (i = 0; i < FINDING_COUNT; i++) {
 		assert_int_equal(o.severity[i], -1);
 	}
@@ -1700,9 +2450,17 @@ static void test_counts_clamped(void **state)
 	f->n_endpoints = FACTS_MAX_ENDPOINTS + 10;
 	f->endpoints[1].target = FACTS_MAX_TARGETS + 1; /* a broken index: skipped */
 	o.n_unsupported_algorithms = 100;
-	assert_int_equal(judge_dns(f, NOW, &o, &out), 0);
-	assert_int_equal(out.n, HEALTHY_SLOTS - 1);
-	assert_int_equal(findings_worst(&out), SEVERITY_INFO);
+	f->n_probes = FACTS_MAX_PROBES + 7;
+	f->probes[P(0, 0)].endpoint = FACTS_MAX_ENDPOINTS + 1; /* skipped */
+	probe_fail(&f->probes[P(0, 0)], PROBE_CONNECT_FAILED, "refused");
+	probe_fail(&f->probes[P(1, 0)], PROBE_CONNECT_FAILED, "refused"); /* of endpoint 1 */
+	f->probes[P(2, 0)].dane_record = FACTS_MAX_TLSA + 3;		  /* no DANE-EE match */
+	f->probes[P(2, 0)].leaf.not_after = NOW + DAY;
+	assert_int_equal(judge_check(f, NOW, &o, &out), 0);
+	assert_int_equal(out.n, HEALTHY_SLOTS - 1 + 1);
+	assert_int_equal(out.v[out.n - 1].code, FINDING_CERT_EXPIRING);
+	assert_null(strstr(out.v[out.n - 1].message, "DANE-EE"));
+	assert_int_equal(findings_worst(&out), SEVERITY_CRITICAL);
 	findings_release(&out);
 	facts_release(f);
 	free(f);
