@@ -1515,7 +1515,12 @@ static void judge_dane_fragile(struct judge_run *r, const struct judge_probe *jp
 		if (p->tlsa_match[i] != 1) {
 			continue;
 		}
-		if (jp->e->tlsa_recs[i].selector != 0) {
+		/*
+		 * Only a pinned end-entity certificate changes at each renewal: a DANE-TA or
+		 * PKIX-TA record pins the CA's certificate, which a leaf renewal keeps.
+		 */
+		if (jp->e->tlsa_recs[i].selector != 0 || jp->e->tlsa_recs[i].usage == 0 ||
+		    jp->e->tlsa_recs[i].usage == 2) {
 			return;
 		}
 		judge_tlsa_text(&jp->e->tlsa_recs[i], text);

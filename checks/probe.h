@@ -36,7 +36,11 @@ struct prober_opts {
 	int64_t now;		    /* PKIX and DANE-TA dates are checked at this time */
 };
 
-/* One SSL_CTX and CA store for all probes of a loop. err gets one line on failure. */
+/*
+ * One SSL_CTX and CA store for all probes of a loop. err gets one line on
+ * failure. The program must ignore SIGPIPE: OpenSSL writes to sockets a peer
+ * may have closed.
+ */
 int prober_new(struct event_base *base, const struct prober_opts *o, struct prober **ret, char *err,
 	       size_t errlen);
 

@@ -170,7 +170,7 @@ static void checkcmd_on_result(void *arg, size_t index, const struct domain_fact
 	int r = -ENOMEM;
 
 	if (f != NULL) {
-		r = judge_dns(f, run->runner.dns.now, &run->judge, &fl);
+		r = judge_check(f, run->runner.dns.now, &run->judge, &fl);
 		if (r == 0) {
 			pthread_mutex_lock(&run->report_lock);
 			r = report_set(run->report, index, f, &fl);
@@ -258,6 +258,8 @@ static void checkcmd_settings(const struct checkcmd_opts *o, const struct config
 
 	judge_opts_init(&run->judge);
 	run->judge.rrsig_margin_s = cfg->rrsig_margin_s;
+	run->judge.cert_margin_s = cfg->cert_margin_s;
+	run->judge.cert_critical_s = cfg->cert_critical_s;
 	for (i = 0; i < FINDING_COUNT; i++) {
 		run->judge.severity[i] = cfg->severity[i];
 	}

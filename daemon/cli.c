@@ -4,6 +4,7 @@
  * Usage errors print one line and exit CLI_EXIT_UNKNOWN.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,9 @@ static void cli_usage(FILE *out)
 int cli_main(int argc, char **argv)
 {
 	size_t i;
+
+	/* A peer closing mid-handshake must not kill us: OpenSSL writes without MSG_NOSIGNAL. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2) {
 		cli_usage(stderr);

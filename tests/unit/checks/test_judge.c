@@ -1360,6 +1360,12 @@ MUTATION(fragile)
 	set_tlsa(&f->endpoints[0], 0, 3, 0, 1, 32);
 }
 
+/* DANE-TA pinning the CA's whole certificate survives leaf renewals: not fragile. */
+MUTATION(dane_ta_full_certificate)
+{
+	set_tlsa(&f->endpoints[0], 0, 2, 0, 1, 32);
+}
+
 MUTATION(fragile_with_spki_record)
 {
 	set_tlsa(&f->endpoints[0], 0, 3, 0, 1, 32);
@@ -2029,6 +2035,7 @@ static const struct row rows[] = {
 		  "publish 3 1 1 for its key (`xdane tlsa --cert CERT`)"),
 	    PROBE(TLSA_FRAGILE, WARNING, 0, A6, NULL)),
 	ROW("fragile_not_with_spki_record", fragile_with_spki_record, 1, NULL, NONE),
+	ROW("fragile_not_dane_ta", dane_ta_full_certificate, 0, NULL, NONE),
 
 	/* Endpoints 4: dates */
 	ROW("cert_expired", cert_expired, 0, NULL,
