@@ -3,7 +3,9 @@
 see good.example as secure and each DNS fault as intended (secondaries with another serial or
 DNSKEY set, a black-holed name server, targets without addresses or insecure, missing and "."
 SRV), nothing outside example. resolves or leaves loopback, bulk domains are valid, Prosody
-serves the bed's certificates on every port, and the bed stops exactly what it started."""
+serves the bed's certificates on every port, each hostile peer misbehaves as its fault says
+(socket and openssl s_client), the certificate and TLSA faults give OpenSSL's DANE the verdicts
+they promise, and the bed stops exactly what it started."""
 
 import datetime as dt
 import hashlib
@@ -12,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -25,6 +28,9 @@ import dns.query
 import dns.rdatatype
 
 import testbed
+import testbed.faults
+import testbed.hostile
+import testbed.peers
 from testbed.pki import spki_of
 from testbed.ubctx import Resolver
 
@@ -613,6 +619,442 @@ def test_second_server_fault(bed):
     assert d.certs["main"].spki_sha256 != d.certs["second"].spki_sha256
 
 
+# --- hostile peers ----------------------------------------------------------------------------
+
+PEER_FAULTS = sorted(f for f in testbed.FAULTS if f.startswith("peer-"))
+NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls"
+STARTTLS = f"<starttls xmlns='{NS_TLS}'/>".encode()
+
+
+@pytest.fixture(scope="module")
+def peers(bed):
+    """One domain per hostile peer fault, derived once (only read)."""
+    return {f: bed.derive(f) for f in PEER_FAULTS}
+
+
+def stream_header(domain, service):
+    ns = "jabber:server" if service.endswith("server") else "jabber:client"
+    return (f"<?xml version='1.0'?><stream:stream xmlns='{ns}' "
+            f"xmlns:stream='http://etherx.jabber.org/streams' to='{domain}' "
+            "version='1.0'>").encode()
+
+
+class Client:
+    """A raw TCP (then TLS) client with a bounded buffer and a deadline for every wait."""
+
+    def __init__(self, address, port, timeout=2.0):
+        self.sock = socket.create_connection((address, port), timeout=timeout)
+        self.buf = b""
+        self.eof = False
+
+    def tls(self, sni, alpn=None, timeout=2.0):
+        """TLS handshake (no verification: the tests compare certificates); the leaf as DER."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        if alpn:
+            ctx.set_alpn_protocols([alpn])
+        self.sock.settimeout(timeout)
+        self.sock = ctx.wrap_socket(self.sock, server_hostname=sni)
+        self.buf = b""
+        return self.sock.getpeercert(binary_form=True)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def read_until(self, marker, limit=64 * 1024, seconds=5.0):
+        """Read until `marker` is in the buffer; the buffer up to and including it."""
+        deadline = time.monotonic() + seconds
+        while marker not in self.buf:
+            assert not self.eof, f"closed before {marker!r}: {self.buf[-300:]!r}"
+            assert len(self.buf) <= limit, f"more than {limit} bytes before {marker!r}"
+            assert time.monotonic() < deadline, \
+                f"no {marker!r} after {seconds}s: {self.buf[-300:]!r}"
+            self._read(max(0.01, deadline - time.monotonic()))
+        i = self.buf.index(marker) + len(marker)
+        got, self.buf = self.buf[:i], self.buf[i:]
+        return got
+
+    def read_for(self, seconds):
+        """Everything that arrives within `seconds` (or until EOF)."""
+        deadline = time.monotonic() + seconds
+        while not self.eof and time.monotonic() < deadline:
+            try:
+                self._read(max(0.01, deadline - time.monotonic()))
+            except socket.timeout:
+                break
+        got, self.buf = self.buf, b""
+        return got
+
+    def _read(self, timeout):
+        self.sock.settimeout(timeout)
+        data = self.sock.recv(65536)
+        if not data:
+            self.eof = True
+        self.buf += data
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def peer_target(domain):
+    t = domain.targets[0]
+    assert t.server.startswith("peer-") and t.name == f"peer.{domain.name}", t
+    return t
+
+
+def peer_endpoints(domain):
+    """(service, address, port) of every endpoint of the domain's peer."""
+    t = peer_target(domain)
+    return [(s, a, p) for s, p in t.ports.items() for a in t.addresses]
+
+
+def peer_log(bed, domain):
+    with open(bed.peers[peer_target(domain).server[5:]].log_path) as f:
+        return f.read()
+
+
+def test_peer_domains_are_secure_and_point_at_the_peers(bed, ub, peers):
+    for fault, d in peers.items():
+        behaviour = fault[len("peer-"):]
+        peer = bed.peers[behaviour]
+        t = peer_target(d)
+        assert t.addresses == [testbed.peers.PEER_ADDRESSES[behaviour], "::1"]
+        assert t.ports == peer.ports and set(t.ports) == \
+            set(testbed.hostile.BEHAVIOURS[behaviour].services)
+        for service in testbed.SERVICES:
+            r = ub.resolve(f"_{service}._tcp.{d.name}", "SRV")
+            target = t if service in t.ports else d.targets[1]
+            assert (r.verdict, r.records) == \
+                ("secure", [f"0 5 {target.ports[service]} {target.name}."]), (fault, r)
+            tlsa = ub.resolve(f"_{target.ports[service]}._tcp.{target.name}", "TLSA")
+            assert (tlsa.verdict, tlsa.records) == ("secure", [d.cert.tlsa()]), (fault, tlsa)
+        a, aaaa = ub.resolve(t.name, "A"), ub.resolve(t.name, "AAAA")
+        assert (a.verdict, a.records, aaaa.verdict, aaaa.records) == \
+            ("secure", [t.addresses[0]], "secure", ["::1"]), fault
+        # What a check should name: every endpoint of the peer, nothing else.
+        faulty = d.faulty_endpoints
+        assert sorted((e.service, e.address, e.port) for e in faulty) == \
+            sorted(peer_endpoints(d)), fault
+        for e in faulty:
+            kind = "direct" if e.service.startswith("xmpps") else "starttls"
+            assert e.codes == sorted(testbed.faults.PEER_FINDINGS[behaviour][kind])
+            assert [c.sha256 for c in e.certs] == \
+                ([d.cert.sha256] if testbed.hostile.BEHAVIOURS[behaviour].tls[kind] else [])
+        for e in d.endpoints:
+            if e not in faulty:  # Prosody serves the services the peer does not
+                assert e.server == "main" and [c.sha256 for c in e.certs] == [d.cert.sha256]
+    info = json.loads(json.dumps(bed.info()))
+    d = peers["peer-https"]
+    eps = info["domains"][d.name]["endpoints"]
+    assert {(e["service"], e["address"]) for e in eps if e["findings"]} == \
+        {(s, a) for s, a, _ in peer_endpoints(d)}
+    e = next(e for e in eps if e["findings"])
+    assert e["findings"] == [{"fault": "peer-https", "codes": ["XMPP_STREAM_FAILED"],
+                              "not_codes": []}]
+    assert e["certs"][0]["sha256"] == d.cert.sha256 and e["certs"][0]["chain"] == d.cert.chain
+    assert info["peers"]["peer-https"]["ports"] == bed.peers["https"].ports
+
+
+def open_all(domain, tls=True):
+    """A Client on every endpoint of the domain's peer, the stream header sent (after TLS on
+    Direct TLS ports, if `tls`); [(service, Client)]."""
+    clients = []
+    for service, address, port in peer_endpoints(domain):
+        c = Client(address, port)
+        clients.append((service, c))
+        if service.startswith("xmpps"):
+            if not tls:
+                continue
+            assert sha256(c.tls(domain.name)) == domain.cert.sha256
+        c.send(stream_header(domain.name, service))
+    return clients
+
+
+def test_peer_silent(bed, peers):
+    d = peers["peer-silent"]
+    clients = open_all(d, tls=False)
+    try:
+        time.sleep(0.3)
+        for service, c in clients:
+            if service.startswith("xmpps"):  # no ServerHello
+                with pytest.raises((socket.timeout, TimeoutError)):
+                    c.tls(d.name, alpn=service.replace("xmpps", "xmpp"), timeout=0.05)
+            else:
+                assert c.read_for(0.01) == b"" and not c.eof
+    finally:
+        for _, c in clients:
+            c.close()
+
+
+def test_peer_endless_xml(bed, peers):
+    d = peers["peer-endless-xml"]
+    ended = peer_log(bed, d).count(" end ")
+    clients = open_all(d)
+    try:
+        time.sleep(0.5)
+        for service, c in clients:
+            got = c.read_for(0.05)
+            assert got.startswith(b"<?xml") and b"<stream:stream" in got and \
+                b"<stream:features" not in got and not c.eof, got[:300]
+            assert b"<testbed:noise" in got
+            assert 4096 <= len(got) <= 64 * 1024, len(got)  # a few KiB per 100 ms, no more
+    finally:
+        for _, c in clients:
+            c.close()
+    # The peer stops writing once the client goes (it logs "end ..." for each connection).
+    deadline = time.monotonic() + 3
+    while peer_log(bed, d).count(" end ") < ended + len(clients):
+        assert time.monotonic() < deadline, peer_log(bed, d)
+        time.sleep(0.05)
+
+
+def test_peer_huge_features(bed, peers):
+    d = peers["peer-huge-features"]
+    t = peer_target(d)
+    with Client(t.addresses[0], t.ports["xmpp-client"]) as c:
+        c.send(stream_header(d.name, "xmpp-client"))
+        features = c.read_until(b"</stream:features>", limit=8 << 20, seconds=10)
+        assert len(features) > 4 << 20 and features.count(b"<starttls") == 1
+        assert f"<starttls xmlns='{NS_TLS}'><required/></starttls>".encode() in features[-400:]
+        c.send(STARTTLS)
+        assert c.read_until(b"/>") == f"<proceed xmlns='{NS_TLS}'/>".encode()
+        assert sha256(c.tls(d.name)) == d.cert.sha256  # a patient client gets TLS
+    with Client("::1", t.ports["xmpps-server"]) as c:
+        assert sha256(c.tls(d.name)) == d.cert.sha256
+        c.send(stream_header(d.name, "xmpps-server"))
+        features = c.read_until(b"</stream:features>", limit=8 << 20, seconds=10)
+        assert len(features) > 4 << 20 and b"<starttls" not in features
+        assert b"<dialback xmlns='urn:xmpp:features:dialback'>" in features
+
+
+def test_peer_no_starttls(bed, peers):
+    d = peers["peer-no-starttls"]
+    for service, address, port in peer_endpoints(d):
+        with Client(address, port) as c:
+            c.send(stream_header(d.name, service))
+            features = c.read_until(b"</stream:features>")
+            assert b"<starttls" not in features
+            assert (b"dialback" if service == "xmpp-server" else b"<mechanisms") in features
+            c.send(STARTTLS)  # anyway
+            assert c.read_for(1.0) == f"<failure xmlns='{NS_TLS}'/></stream:stream>".encode()
+            assert c.eof
+    # Direct TLS goes to Prosody, healthy.
+    for service in ("xmpps-client", "xmpps-server"):
+        assert d.targets[1].name == f"xmpp.{d.name}"
+        assert sha256(probe(d, service, target=1)[0]) == d.cert.sha256
+
+
+@pytest.mark.parametrize("fault, answer", [
+    ("peer-starttls-failure", f"<failure xmlns='{NS_TLS}'/></stream:stream>"),
+    ("peer-close-after-proceed", f"<proceed xmlns='{NS_TLS}'/>")],
+    ids=["starttls-failure", "close-after-proceed"])
+def test_peer_starttls_answer_then_close(bed, peers, fault, answer):
+    d = peers[fault]
+    for service, address, port in peer_endpoints(d):
+        with Client(address, port) as c:
+            c.send(stream_header(d.name, service))
+            features = c.read_until(b"</stream:features>")
+            assert f"<starttls xmlns='{NS_TLS}'><required/></starttls>".encode() in features
+            c.send(STARTTLS)
+            assert c.read_for(1.0) == answer.encode() and c.eof
+    t = peer_target(d)
+    cp = run(["openssl", "s_client", "-connect", f"{t.addresses[0]}:{t.ports['xmpp-client']}",
+              "-starttls", "xmpp", "-xmpphost", d.name])
+    assert "no peer certificate available" in cp.stdout, cp.stdout + cp.stderr
+
+
+def test_peer_garbage_tls(bed, peers):
+    d = peers["peer-garbage-tls"]
+    for service, address, port in peer_endpoints(d):
+        host = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+        argv = ["openssl", "s_client", "-connect", host]
+        if service.startswith("xmpps"):
+            argv += ["-servername", d.name]
+        else:
+            argv += ["-starttls", "xmpp" if service == "xmpp-client" else "xmpp-server",
+                     "-xmpphost", d.name]
+        cp = run(argv, timeout=5)
+        assert cp.returncode != 0 and "no peer certificate available" in cp.stdout, cp.stdout
+        assert "wrong version number" in cp.stderr, cp.stderr
+
+
+def test_peer_https(bed, peers):
+    d = peers["peer-https"]
+    for service, address, port in peer_endpoints(d):
+        alpn = service.replace("xmpps", "xmpp")
+        chain = served(address, port, sni=d.name, alpn=alpn)
+        assert sha256(chain[0]) == d.cert.sha256 and chain[1] == bed.ca.der
+        with Client(address, port) as c:
+            assert sha256(c.tls(d.name, alpn=alpn)) == d.cert.sha256
+            assert c.sock.selected_alpn_protocol() is None  # like Prosody 0.12
+            c.send(stream_header(d.name, service))
+            reply = c.read_for(1.0)
+            assert reply.startswith(b"HTTP/1.1 400 Bad Request\r\n") and c.eof, reply
+    with Client(address, port) as c:
+        c.tls(d.name)
+        c.send(f"GET / HTTP/1.1\r\nHost: {d.name}\r\n\r\n".encode())
+        assert c.read_for(1.0).startswith(b"HTTP/1.1 200 OK\r\n")
+    # STARTTLS goes to Prosody, healthy.
+    assert sha256(probe(d, "xmpp-client", target=1)[0]) == d.cert.sha256
+
+
+def test_peer_stream_error(bed, peers):
+    d = peers["peer-stream-error"]
+    for service, address, port in peer_endpoints(d):
+        with Client(address, port) as c:
+            if service.startswith("xmpps"):
+                assert sha256(c.tls(d.name)) == d.cert.sha256
+            c.send(stream_header(d.name, service))
+            reply = c.read_for(1.0)
+            assert c.eof and b"<stream:features" not in reply
+            assert reply.endswith(b"<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:"
+                                  b"xmpp-streams'/></stream:error></stream:stream>"), reply
+            assert f"from='{d.name}'".encode() in reply
+
+
+# --- certificate and TLSA faults -------------------------------------------------------------
+
+CERT_FAULTS = ["cert-untrusted", "rsa-and-ecdsa", "tlsa-agility-trap", "tlsa-fragile",
+               "tlsa-rollover", "dane-ta"]
+
+
+@pytest.fixture(scope="module")
+def cert_faults(bed):
+    return {f: bed.derive(f) for f in CERT_FAULTS}
+
+
+def dane(bed, domain, service, rrdata, sigalgs=None, cafile=None):
+    """openssl s_client's DANE verdict (with the bed's CA for PKIX) on `service` of the domain's
+    first target: (verified, output)."""
+    t = domain.targets[0]
+    argv = ["openssl", "s_client", "-connect", f"{t.addresses[0]}:{t.ports[service]}",
+            "-CAfile", cafile or bed.ca.cert, "-verify_return_error"]
+    if service.startswith("xmpps"):
+        argv += ["-servername", domain.name]
+    else:
+        argv += ["-starttls", "xmpp" if service == "xmpp-client" else "xmpp-server",
+                 "-xmpphost", domain.name]
+    if rrdata is not None:
+        argv += ["-dane_tlsa_domain", domain.name]
+        for rr in rrdata:
+            argv += ["-dane_tlsa_rrdata", rr]
+    if sigalgs:
+        argv += ["-sigalgs", sigalgs]
+    cp = run(argv, timeout=5)
+    out = cp.stdout + cp.stderr
+    return "Verification: OK" in out and cp.returncode == 0, out
+
+
+def published_tlsa(ub, domain, service):
+    t = domain.targets[0]
+    r = ub.resolve(f"_{t.ports[service]}._tcp.{t.name}", "TLSA")
+    assert r.verdict == "secure", r
+    return sorted(r.records)
+
+
+def test_cert_untrusted(bed, ub, cert_faults):
+    d = cert_faults["cert-untrusted"]
+    assert bed.other_ca is not None and bed.other_ca.der != bed.ca.der
+    for service in ("xmpp-client", "xmpps-server"):
+        chain = probe(d, service)
+        assert sha256(chain[0]) == d.cert.sha256 and chain[1:] == [bed.other_ca.der]
+        rrs = published_tlsa(ub, d, service)
+        assert rrs == [f"3 1 1 {d.cert.spki_sha256}"]
+        ok, out = dane(bed, d, service, rrs)
+        assert ok and "matched EE certificate at depth 0" in out, out
+        ok, out = dane(bed, d, service, None)  # PKIX alone, against the bed's CA
+        assert not ok and "self-signed certificate in certificate chain" in out, out
+    assert run(["openssl", "verify", "-CAfile", bed.other_ca.cert, d.cert.cert]).returncode == 0
+    assert d.faulty_endpoints and {tuple(e.codes) for e in d.faulty_endpoints} == \
+        {("PKIX_UNTRUSTED",)}
+
+
+def test_rsa_and_ecdsa(bed, ub, cert_faults):
+    d = cert_faults["rsa-and-ecdsa"]
+    ec, (rsa,) = d.cert, d.alt_certs["main"]
+    assert (ec.key_type, rsa.key_type) == ("ec", "rsa") and rsa.dns_ids == ec.dns_ids
+    for service in testbed.SERVICES:
+        for sigalgs, want in (("RSA-PSS+SHA256:RSA+SHA256", rsa), ("ECDSA+SHA256", ec),
+                              (None, ec)):
+            t = d.targets[0]
+            argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{t.ports[service]}",
+                    "-showcerts"]
+            if service.startswith("xmpps"):
+                argv += ["-servername", d.name]
+            else:
+                argv += ["-starttls", "xmpp" if service == "xmpp-client" else "xmpp-server",
+                         "-xmpphost", d.name]
+            cp = run(argv + (["-sigalgs", sigalgs] if sigalgs else []), timeout=5)
+            pems = PEM_RE.findall(cp.stdout)
+            assert len(pems) == 2, cp.stdout + cp.stderr  # leaf + CA for either key
+            assert sha256(ssl.PEM_cert_to_DER_cert(pems[0])) == want.sha256, (service, sigalgs)
+    rrs = published_tlsa(ub, d, "xmpp-client")
+    assert rrs == [f"3 1 1 {ec.spki_sha256}"]
+    assert dane(bed, d, "xmpp-client", rrs, sigalgs="ECDSA+SHA256")[0]
+    ok, out = dane(bed, d, "xmpp-client", rrs, sigalgs="RSA-PSS+SHA256:RSA+SHA256")
+    assert not ok and "no matching DANE TLSA records" in out, out
+    e = d.endpoints[0]
+    assert [c.sha256 for c in e.certs] == [ec.sha256, rsa.sha256] and e.codes == ["TLSA_MISMATCH"]
+
+
+def test_tlsa_agility_trap(bed, ub, cert_faults):
+    d = cert_faults["tlsa-agility-trap"]
+    rrs = published_tlsa(ub, d, "xmpps-client")
+    assert len(rrs) == 2 and f"3 1 1 {d.cert.spki_sha256}" in rrs
+    garbage = [r for r in rrs if r.startswith("3 1 2 ")]
+    assert len(garbage) == 1 and len(garbage[0].split()[3]) == 128
+    assert garbage[0].split()[3] != d.cert.spki_sha512
+    # The matching SHA-256 record alone verifies; beside the SHA-512 one OpenSSL ignores it.
+    assert dane(bed, d, "xmpps-client", [f"3 1 1 {d.cert.spki_sha256}"])[0]
+    ok, out = dane(bed, d, "xmpps-client", rrs)
+    assert not ok and "no matching DANE TLSA records" in out, out
+
+
+def test_tlsa_fragile_rollover_and_dane_ta(bed, ub, cert_faults):
+    d = cert_faults["tlsa-fragile"]
+    leaf = probe(d, "xmpp-server")[0]
+    rrs = published_tlsa(ub, d, "xmpp-server")
+    assert rrs == [f"3 0 1 {sha256(leaf)}"] and sha256(leaf) == d.cert.sha256
+    assert dane(bed, d, "xmpp-server", rrs)[0]
+    assert d.faulty_endpoints[0].codes == ["TLSA_FRAGILE"]
+
+    d = cert_faults["tlsa-rollover"]
+    nxt = d.spare_certs["next"]
+    assert nxt.spki_sha256 != d.cert.spki_sha256 and nxt.dns_ids == d.cert.dns_ids
+    rrs = published_tlsa(ub, d, "xmpps-server")
+    assert rrs == sorted([f"3 1 1 {d.cert.spki_sha256}",
+                          f"3 1 1 {spki_sha256_by_openssl(nxt.der)}"])
+    ok, out = dane(bed, d, "xmpps-server", rrs)
+    assert ok and "matched EE certificate at depth 0" in out, out
+    assert sha256(probe(d, "xmpps-server")[0]) == d.cert.sha256  # the next one is not served
+    assert d.faulty_endpoints == [] and \
+        "TLSA_NO_ROLLOVER_SLOT" in d.endpoints[0].shows[0].not_codes
+
+    d = cert_faults["dane-ta"]
+    rrs = published_tlsa(ub, d, "xmpp-client")
+    assert rrs == [f"2 0 1 {hashlib.sha256(bed.ca.der).hexdigest()}"]
+    ok, out = dane(bed, d, "xmpp-client", rrs)
+    assert ok and "matched TA certificate at depth 1" in out, out
+    assert d.faulty_endpoints == []
+
+
+def test_faults_cli_lists_the_new_faults():
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(testbed.__file__)))
+    cp = subprocess.run([sys.executable, "-m", "testbed", "faults"], capture_output=True,
+                        text=True, timeout=TIMEOUT, env=env)
+    assert cp.returncode == 0, cp.stderr
+    listed = {line.split()[0] for line in cp.stdout.splitlines() if line.strip()}
+    assert set(PEER_FAULTS) | set(CERT_FAULTS) <= listed
+    assert len(PEER_FAULTS) == 9
+
+
 # --- changing a domain in place -------------------------------------------------------------
 
 def tlsa_of(bed, owner):
@@ -717,9 +1159,12 @@ def test_second_bed_runs_beside_the_first_and_stops_cleanly(bed, tmp_path):
         ours, theirs = bed.servers["main"].ports.values(), other.servers["main"].ports.values()
         assert not set(ours) & set(theirs)
         other.derive("second-server")
+        other.derive("peer-silent")
         pids = other.pids()
         assert set(pids) == {"named", "prosody-main", "prosody-second", "ns2-relay",
-                             "ns3-blackhole"}
+                             "ns3-blackhole", "peer-silent"}
+        # Same peer address in both beds, other ports.
+        assert other.peers["silent"].addresses == ["127.0.0.10", "::1"]
         assert all(pid_alive(p) for p in pids.values())
         verdict, out = unbound_host(other, "_xmpp-client._tcp.good.example", "SRV")
         assert verdict == "secure", out

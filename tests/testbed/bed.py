@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from . import bulk as bbulk
 from . import dns as bdns
 from .faults import FAULTS, DomainSpec, apply_fault
+from .peers import Peer, behaviour_of, is_peer
 from .pki import CA
 from .proc import BedError, Server, free_port, read_tail
 from .xmpp import Prosody
@@ -62,12 +63,44 @@ class Target:
 
 
 @dataclass
+class Endpoint:
+    """One (service, SRV target, address, port) a check connects to: the server behind it
+    ("main", "second", "peer-silent", ...), the certificates a client can get there (`certs`:
+    the Certs, first the default one, then others by signature algorithms; empty where no TLS
+    handshake completes) and what a check should find there (`shows`: faults.Shows, for the
+    faults of the domain that show at this endpoint)."""
+
+    service: str
+    target: str
+    address: str
+    port: int
+    server: str
+    certs: list
+    shows: list
+
+    @property
+    def codes(self):
+        """Finding codes a check should report here (any one of them per fault)."""
+        return sorted({c for s in self.shows for c in s.codes})
+
+    def info(self):
+        return {"service": self.service, "target": self.target, "address": self.address,
+                "port": self.port, "server": self.server,
+                "certs": [c.info() for c in self.certs],
+                "findings": [s.info() for s in self.shows]}
+
+
+@dataclass
 class Domain:
     """A domain the bed serves (zone, SRV, targets, TLSA, certificates) and its fault, if any.
 
-    `cert` is the certificate the main server presents (`certs` has one per server);
-    `srv` maps each SRV owner to its records (priority, weight, port, target); `ns` is the
-    zone's NS set as [(name server, address)], every address on the bed's named port.
+    `cert` is the certificate the main server presents (`certs` has one per server, peers
+    included; `alt_certs` the servers' further certificates, other key types; `spare_certs`
+    certificates made for the domain and not served, e.g. "next"); `srv` maps each SRV owner
+    to its records (priority, weight, port, target); `ns` is the zone's NS set as
+    [(name server, address)], every address on the bed's named port. `endpoints` lists every
+    (service, target, address, port) with what it presents and what a check should find
+    there; `faulty_endpoints` only those where a finding is due.
     """
 
     name: str
@@ -89,6 +122,9 @@ class Domain:
     ns: list = field(default_factory=list)  # [(name server, address)] of the zone's NS set
     secondary: dict = None  # what ns2 serves for the zone (serial, zone_file, dnskey tags)
     child_zones: dict = field(default_factory=dict)  # unsigned child zone -> its zone file
+    alt_certs: dict = field(default_factory=dict)  # server -> [more Certs it presents]
+    spare_certs: dict = field(default_factory=dict)  # name -> Cert made but not served
+    endpoints: list = field(default_factory=list)  # [Endpoint]
 
     @property
     def cert(self):
@@ -98,9 +134,20 @@ class Domain:
     def target(self):
         return self.targets[0]
 
-    def port(self, service, target=0):
-        """The port of `service` ("xmpp-client", ...) on the `target`-th SRV target."""
-        return self.targets[target].ports[service]
+    def port(self, service, target=None):
+        """The port of `service` ("xmpp-client", ...) on the `target`-th SRV target (default:
+        the first target that has the service)."""
+        if target is not None:
+            return self.targets[target].ports[service]
+        for t in self.targets:
+            if service in t.ports:
+                return t.ports[service]
+        raise KeyError(f"{self.name}: no target for {service}")
+
+    @property
+    def faulty_endpoints(self):
+        """The endpoints where a check should report a finding (Endpoint.codes)."""
+        return [e for e in self.endpoints if e.codes]
 
     def info(self):
         return {"name": self.name, "kind": self.kind, "zone": self.name + ".", "muc": self.muc,
@@ -115,7 +162,10 @@ class Domain:
                 "targets": [t.info() for t in self.targets],
                 "ns": [list(n) for n in self.ns],
                 "secondary": dict(self.secondary) if self.secondary else None,
-                "child_zones": dict(self.child_zones)}
+                "child_zones": dict(self.child_zones),
+                "alt_certs": {s: [c.info() for c in cs] for s, cs in self.alt_certs.items()},
+                "spare_certs": {n: c.info() for n, c in self.spare_certs.items()},
+                "endpoints": [e.info() for e in self.endpoints]}
 
 
 class Bed:
@@ -146,6 +196,8 @@ class Bed:
         self.named2 = None  # the second named behind the ns2 relay, started on first use
         self.stubs = {}  # "ns2" relay and "ns3" black hole (netstub.py processes)
         self.servers = {}
+        self.peers = {}  # behaviour -> peers.Peer (hostile.py processes), started on first use
+        self.other_ca = None  # a second CA, not the bed's (cert-untrusted), made on first use
         self.domains = {}
         self.bulk = {}  # name -> Domain of bulk_domains()
         self._bulk = None  # shared keys, certificate, layout and name counters of bulk zones
@@ -180,8 +232,8 @@ class Bed:
     def _start(self, timeout):
         # Everything the bed generates belongs to one run: a reused directory starts empty
         # (stale keys, journals or NZD zones from an earlier run would be picked up).
-        for sub in ("ca", "certs", "zones", "trust", "named", "named2", "logs",
-                    *(f"prosody-{name}" for name in SERVER_ADDRESSES)):
+        for sub in ("ca", "ca-other", "certs", "zones", "trust", "named", "named2", "logs",
+                    "peers", *(f"prosody-{name}" for name in SERVER_ADDRESSES)):
             shutil.rmtree(os.path.join(self.dir, sub), ignore_errors=True)
         for sub in ("ca", "certs", "zones", "trust", "named", "logs"):
             os.makedirs(os.path.join(self.dir, sub))
@@ -190,8 +242,8 @@ class Bed:
         # Prosody boots (Lua, ~0.2 s) while the zones are signed.
         good = DomainSpec.healthy(GOOD, kind="good")
         good.params["target_vhost"] = True  # danetool sends the SRV target as to= and SNI
-        certs = self._issue_certs(good)
-        self._declare_hosts(good, certs)
+        certs, alt, spares = self._issue_certs(good)
+        self._declare_hosts(good, certs, alt)
         main = self.servers["main"]
         main.start()
 
@@ -207,7 +259,7 @@ class Bed:
         ksk = bdns.keygen(PARENT, self._zone_dir(PARENT), ksk=True)
         zsk = bdns.keygen(PARENT, self._zone_dir(PARENT), ksk=False)
         self._parent_keys = [ksk, zsk]
-        domain = self._build_zone(good, certs)
+        domain = self._build_zone(good, certs, alt_certs=alt, spare_certs=spares)
         self._delegations[GOOD] = domain.delegation
         parent_path = self._write_parent()
         self.named.write_conf({PARENT: parent_path, GOOD: domain.zone_file})
@@ -251,7 +303,8 @@ class Bed:
             return
         self._stopped = True
         errors = []
-        for server in [*self.servers.values(), self.named, self.named2, *self.stubs.values()]:
+        for server in [*self.servers.values(), *self.peers.values(), self.named, self.named2,
+                       *self.stubs.values()]:
             if server is None:
                 continue
             try:
@@ -278,6 +331,7 @@ class Bed:
         procs = [self.named.server if self.named else None,
                  self.named2.server if self.named2 else None]
         procs += [s.server for s in self.servers.values()] + list(self.stubs.values())
+        procs += [p.server for p in self.peers.values()]
         return [p for p in procs if p is not None]
 
     def pids(self):
@@ -290,6 +344,8 @@ class Bed:
             p[f"prosody-{name}"] = s.pid
         for s in self.stubs.values():
             p[s.name] = s.pid
+        for peer in self.peers.values():
+            p[peer.name] = peer.pid
         return {k: v for k, v in p.items() if v}
 
     @property
@@ -315,9 +371,11 @@ class Bed:
                                        "what": NAMESERVER_ROLES[role]}
                                 for role, (n, a) in bdns.NAMESERVERS.items()},
                 "servers": {n: s.info() for n, s in self.servers.items()},
+                "peers": {p.name: p.info() for p in self.peers.values()},
                 "unbound_conf": self.unbound_conf,
                 "trust_anchor": dict(self.trust_anchor),
-                "ca": {"cert": self.ca.cert, "key": self.ca.key},
+                "ca": self.ca.info(),
+                "other_ca": self.other_ca.info() if self.other_ca else None,
                 "domains": {n: d.info() for n, d in self.domains.items()},
                 "bulk": self._bulk_info(),
                 "pids": self.pids(),
@@ -332,6 +390,8 @@ class Bed:
             paths[f"prosody-{name}-stdout"] = s.stdout_path
         for s in self.stubs.values():
             paths[s.name] = s.log_path
+        for peer in self.peers.values():
+            paths[peer.name] = peer.log_path
         return {k: v for k, v in paths.items() if v}
 
     def logs(self, lines=LOG_LINES):
@@ -389,11 +449,13 @@ class Bed:
                 raise BedError(f"{spec.name}: ns2 in the NS set goes with a secondary spec")
             if spec.secondary and "ns2" in spec.nameservers:
                 self._ensure_named2()
-            certs = self._issue_certs(spec)
-            changed = self._declare_hosts(spec, certs)
-            # Prosody reloads while the zones are built and served.
+            certs, alt, spares = self._issue_certs(spec)
+            changed = self._declare_hosts(spec, certs, alt)
+            starting = self._declare_peers(spec, certs)
+            # Prosody reloads (and peers start) while the zones are built and served.
             reloading = {name: self.servers[name].apply(wait=False) for name in changed}
-            domain = self._build_zone(spec, certs, serial=spec.serial)
+            domain = self._build_zone(spec, certs, serial=spec.serial, alt_certs=alt,
+                                      spare_certs=spares)
             for child, path in domain.child_zones.items():
                 self.named.addzone(child, f'type primary; file "{path}";')
             if domain.secondary:
@@ -416,6 +478,8 @@ class Bed:
                 self.named2.wait_serving(spec.name, domain.secondary["serial"])
             for name, generation in reloading.items():
                 self.servers[name].wait_applied(generation)
+            for peer in starting:
+                peer.wait_ready()
             self.domains[spec.name] = domain
             return domain
 
@@ -529,7 +593,8 @@ class Bed:
                 raise BedError(f"{domain.name}: republish cannot change the name servers or "
                                "child zones; derive a new domain")
             new = self._build_zone(domain.spec, domain.certs, keys=domain.keys,
-                                   serial=domain.serial + 1)
+                                   serial=domain.serial + 1, alt_certs=domain.alt_certs,
+                                   spare_certs=domain.spare_certs)
             for child, path in new.child_zones.items():
                 self.named.reload(child, new.serial, path)
             self.named.reload(new.name, new.serial, new.zone_file)
@@ -549,41 +614,99 @@ class Bed:
             if isinstance(domain, str):
                 domain = self.domains[domain]
             p = self.servers[server]
-            for host, (_, component) in list(p.hosts.items()):
+            for host, (_, component, _) in list(p.hosts.items()):
                 if host in (domain.name, domain.muc) or host in [t.name for t in domain.targets]:
                     p.set_host(host, cert, component)
             p.apply()
             domain.certs[server] = cert
+            domain.alt_certs.pop(server, None)
+            for e in domain.endpoints:
+                if e.server == server:
+                    e.certs = [cert]
             return domain
 
-    def _issue_certs(self, spec):
-        servers = {t.server for t in spec.targets} | {"main"}
-        certs = {}
-        for s in sorted(servers):
-            c = spec.certs.get(s) or spec.certs["main"]
-            certs[s] = self.ca.issue(f"{spec.name}-{s}", cn=c.cn, dns=c.dns, srv=c.srv,
-                                     xmpp=c.xmpp, not_before=c.not_before,
-                                     not_after=c.not_after, key_type=c.key_type, key=c.key)
-        return certs
+    def _ca(self, which):
+        if which == "bed":
+            return self.ca
+        if which == "other":
+            if self.other_ca is None:
+                self.other_ca = CA(os.path.join(self.dir, "ca-other"),
+                                   cn="xdane test bed other CA (not trusted)",
+                                   certs_dir=os.path.join(self.dir, "certs"))
+            return self.other_ca
+        raise BedError(f"unknown CA {which!r}: want 'bed' or 'other'")
 
-    def _declare_hosts(self, spec, certs):
+    def _issue(self, name, c, key_type=None):
+        return self._ca(c.ca).issue(name, cn=c.cn, dns=c.dns, srv=c.srv, xmpp=c.xmpp,
+                                    not_before=c.not_before, not_after=c.not_after,
+                                    key_type=key_type or c.key_type,
+                                    key=None if key_type else c.key)
+
+    def _issue_certs(self, spec):
+        """The certificates for `spec`: (server -> Cert it presents, server -> [further Certs
+        of other key types], spare name -> Cert). Peers present the main server's certificate
+        unless the spec names one for them."""
+        servers = {t.server for t in spec.targets} | {"main"}
+        certs, alt = {}, {}
+        for s in sorted(servers, key=is_peer):  # Prosody servers first: peers may share main's
+            c = spec.certs.get(s)
+            if c is None and is_peer(s):
+                certs[s] = certs["main"]
+                alt[s] = list(alt.get("main", []))
+                continue
+            c = c or spec.certs["main"]
+            certs[s] = self._issue(f"{spec.name}-{s}", c)
+            for kt in c.alt_key_types:
+                if kt == c.key_type:
+                    raise BedError(f"{spec.name}: a second {kt} certificate for {s}")
+                alt.setdefault(s, []).append(self._issue(f"{spec.name}-{s}-{kt}", c, kt))
+        spares = {n: self._issue(f"{spec.name}-{n}", c) for n, c in spec.spare_certs.items()}
+        return certs, alt, spares
+
+    def _declare_peers(self, spec, certs):
+        """Start the hostile peers `spec` needs (not waiting) and make each present the
+        domain's certificate for the domain, its MUC and its target; the peers started."""
+        started = []
+        for t in spec.targets:
+            if not is_peer(t.server):
+                continue
+            b = behaviour_of(t.server)
+            peer = self.peers.get(b)
+            if peer is None:
+                peer = Peer(b, os.path.join(self.dir, "peers", b), self.ca,
+                            os.path.join(self.dir, "logs", f"peer-{b}.log"))
+                self.peers[b] = peer.start()
+                started.append(peer)
+            for host in (spec.name, spec.muc_name, spec.target_name(t)):
+                if host:
+                    peer.add_cert(host, certs[t.server])
+        return started
+
+    def _declare_hosts(self, spec, certs, alt=None):
         """Give each server its hosts for `spec`; start a server not running yet (the second
         one is started on first use). Returns the running servers that need a reload."""
         changed = []
+        alt = alt or {}
+        used = {t.server for t in spec.targets}
         for s, cert in certs.items():
+            # Peers are no Prosody; a Prosody no target names needs no host (a peer fault on
+            # all four services): each host costs every later full reload ~18 ms.
+            if is_peer(s) or (s not in used and s in self.servers):
+                continue
+            extra = alt.get(s, ())
             p = self.servers.get(s)
             if p is None:
                 if s not in SERVER_ADDRESSES:
                     raise BedError(f"no server {s!r}; known: {', '.join(SERVER_ADDRESSES)}")
                 p = Prosody(s, os.path.join(self.dir, f"prosody-{s}"), SERVER_ADDRESSES[s], cert,
                             log_level=self.prosody_log_level)
-            p.set_host(spec.name, cert)
+            p.set_host(spec.name, cert, alt=extra)
             if spec.muc:
-                p.set_host(spec.muc_name, cert, "muc")
+                p.set_host(spec.muc_name, cert, "muc", alt=extra)
             if spec.params.get("target_vhost"):
                 for t in spec.targets:
                     if t.server == s:
-                        p.set_host(spec.target_name(t), cert)
+                        p.set_host(spec.target_name(t), cert, alt=extra)
             if s not in self.servers:
                 self.servers[s] = p
                 if self._started or s != "main":
@@ -598,14 +721,18 @@ class Bed:
         os.makedirs(d, exist_ok=True)
         return d
 
-    def _build_zone(self, spec, certs, keys=None, serial=1):
+    def _build_zone(self, spec, certs, keys=None, serial=1, alt_certs=None, spare_certs=None):
         """Write (and sign) the child zone with `keys` (new ones by default); a Domain."""
         name = spec.name
         d = self._zone_dir(name)
-        records, targets, srv = [], [], {}
+        records, targets, srv, endpoints = [], [], {}, []
+        alt_certs, spare_certs = dict(alt_certs or {}), dict(spare_certs or {})
         muc = spec.muc_name
         for t in spec.targets:
-            server = self.servers[t.server]
+            if is_peer(t.server):
+                server = self.peers[behaviour_of(t.server)]
+            else:
+                server = self.servers[t.server]
             tname = spec.target_name(t)
             addresses = list(server.addresses if t.addresses is None else t.addresses)
             ports = {s: server.ports[s] for s in t.services}
@@ -623,11 +750,19 @@ class Bed:
             tlsa = {}
             for port in sorted(set(ports.values())):
                 owner = f"_{port}._tcp.{tname}"
-                tlsa[owner] = self._tlsa_rdata(t.tlsa, certs[t.server])
+                tlsa[owner] = self._tlsa_rdata(t.tlsa, certs[t.server], spare_certs)
                 for rdata in tlsa[owner]:
                     records.append(f"{owner}. IN TLSA {rdata}")
             targets.append(Target(name=tname, server=t.server, addresses=addresses,
                                   ports=ports, tlsa=tlsa, cname=t.cname))
+            for service, port in ports.items():
+                presented = [certs[t.server], *alt_certs.get(t.server, ())]
+                if is_peer(t.server) and not server.presents_cert(service):
+                    presented = []
+                shows = [x for x in t.shows if x.services is None or service in x.services]
+                endpoints += [Endpoint(service=service, target=tname, address=a, port=port,
+                                       server=t.server, certs=presented, shows=shows)
+                              for a in addresses]
         tlsa_lines = [r for r in records if " IN TLSA " in r]
         if spec.fragment:
             records = [r for r in records if " IN TLSA " not in r]
@@ -713,7 +848,8 @@ class Bed:
                       fragment_file=fragment, keys=keys, ds=ds,
                       delegation=[f"{name}. IN NS {n}" for n in ns_names] + ds, targets=targets,
                       srv=dict(srv) if spec.srv else {}, certs=dict(certs), ns=ns,
-                      secondary=secondary, child_zones=child_zones)
+                      secondary=secondary, child_zones=child_zones, alt_certs=alt_certs,
+                      spare_certs=spare_certs, endpoints=endpoints)
 
     def _build_secondary(self, spec, records, ns_names, serial, keys, directory):
         """Write and sign what ns2 serves for `spec` (SecondarySpec: serial lag, DNSKEY set)."""
@@ -790,7 +926,7 @@ class Bed:
         domain.delegation = [f"{domain.name}. IN NS {n}." for n, _ in domain.ns] + domain.ds
 
     @staticmethod
-    def _tlsa_rdata(how, cert):
+    def _tlsa_rdata(how, cert, spares=None):
         if how == "match":
             return [cert.tlsa(3, 1, 1)]
         if how == "mismatch":
@@ -798,6 +934,10 @@ class Bed:
         if how == "none":
             return []
         if callable(how):
+            required = [p for p in inspect.signature(how).parameters.values()
+                        if p.default is inspect.Parameter.empty]
+            if len(required) >= 2:
+                return list(how(cert, spares or {}))
             return list(how(cert))
         return list(how)
 

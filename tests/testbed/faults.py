@@ -3,9 +3,12 @@
 function that edits a healthy spec before the bed builds it, so adding a fault is one function."""
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 
-from .pki import utcnow
+from .hostile import BEHAVIOURS, DIRECT_SERVICES, STARTTLS_SERVICES
+from .peers import PEER_ADDRESSES
+from .pki import ca_tlsa, utcnow
 from .proc import BedError
 from .xmpp import SERVICES
 
@@ -22,6 +25,10 @@ class CertSpec:
     not_after: dt.datetime = None
     key_type: str = "ec"
     key: str = None  # reuse this private key file
+    ca: str = "bed"  # the issuer: "bed" (the bed's CA, --ca-file) or "other" (a CA nobody trusts)
+    # More certificates with the same names and these key types, which the server presents
+    # too (Prosody picks one by the client's signature algorithms), e.g. ("rsa",).
+    alt_key_types: tuple = ()
 
     @classmethod
     def for_domain(cls, domain, muc=None, target=None):
@@ -38,10 +45,14 @@ class CertSpec:
 class TargetSpec:
     """One SRV target of a domain: a name in the domain's zone served by one bed Prosody.
 
+    `server` is "main" or "second" (a bed Prosody) or "peer-<behaviour>" (a hostile peer,
+    hostile.py, where it completes TLS it presents the main server's certificate for the domain).
     `tlsa` is "match" (3 1 1 of the certificate that server presents for the domain),
     "mismatch" (a 3 1 1 record matching nothing), "none", a list of RDATA strings, or a
-    function (Cert) -> list of RDATA strings. `cname`, if set, makes the target a CNAME to that
-    label, which then carries the addresses (an invalid SRV target, RFC 2782).
+    function (Cert) -> list of RDATA strings (or (Cert, spare certs by name) -> list). `cname`,
+    if set, makes the target a CNAME to that label, which then carries the addresses (an
+    invalid SRV target, RFC 2782). `shows` says what a check should find at this target's
+    endpoints (a list of Shows).
     """
 
     label: str = "xmpp"
@@ -52,6 +63,22 @@ class TargetSpec:
     priority: int = 0
     weight: int = 5
     cname: str = None
+    shows: list = field(default_factory=list)  # [Shows]: what a check finds at the endpoints
+
+
+@dataclass
+class Shows:
+    """What a check should report at the endpoints of a target because of `fault`: findings
+    with one of `codes` (DESIGN.md's catalog; empty: none), never one of `not_codes`, on
+    `services` (None: every service of the target)."""
+
+    fault: str
+    codes: tuple = ()
+    not_codes: tuple = ()
+    services: tuple = None
+
+    def info(self):
+        return {"fault": self.fault, "codes": list(self.codes), "not_codes": list(self.not_codes)}
 
 
 @dataclass
@@ -84,6 +111,8 @@ class DomainSpec:
     changes it: `fragment` moves the TLSA records into an $INCLUDEd file (the file publisher's
     fragment), `updatable` allows RFC 2136 updates signed with the bed's TSIG key.
     `params` holds free-form options (`target_vhost`: also a VirtualHost for each target).
+    `spare_certs` are certificates issued for the domain but not served (name -> CertSpec,
+    e.g. "next" for a pre-published rollover key), handed to TLSA functions.
 
     Name servers: `nameservers` lists the roles in the zone's NS set (and the parent's
     delegation): "ns1" the bed's named (127.0.0.1), "ns2" a second named behind a relay
@@ -119,6 +148,7 @@ class DomainSpec:
     serial: int = 1
     unsigned_child: str = None
     params: dict = field(default_factory=dict)
+    spare_certs: dict = field(default_factory=dict)
 
     @property
     def muc_name(self):
@@ -303,6 +333,7 @@ def _tlsa_mismatch(spec, bed):
     """Every TLSA record is well-formed 3 1 1 data that matches no certificate."""
     for t in spec.targets:
         t.tlsa = "mismatch"
+        t.shows.append(Shows("tlsa-mismatch", ("TLSA_MISMATCH",)))
 
 
 @fault("missing-tlsa")
@@ -310,6 +341,7 @@ def _missing_tlsa(spec, bed):
     """Secure SRV and addresses, but no TLSA records at all."""
     for t in spec.targets:
         t.tlsa = "none"
+        t.shows.append(Shows("missing-tlsa", ("TLSA_MISSING",)))
 
 
 @fault("target-no-address")
@@ -359,11 +391,22 @@ def _srv_target_cname(spec, bed):
 
 # --- certificate and server faults ---------------------------------------------------------
 
+def _presents_main_cert(target):
+    return target.server == "main" or target.server.startswith("peer-")
+
+
+def _show_main(spec, shows):
+    """Note `shows` on every target that presents the main server's certificate."""
+    for t in spec.targets:
+        if _presents_main_cert(t):
+            t.shows.append(shows)
+
 @fault("cert-wrong-name")
 def _cert_wrong_name(spec, bed, other="elsewhere.example"):
     """The server presents a valid certificate (its TLSA matches) for another name only."""
     spec.certs["main"] = CertSpec(cn=other, dns=[other], srv=[f"_xmpp-client.{other}",
                                   f"_xmpp-server.{other}"], xmpp=[other])
+    _show_main(spec, Shows("cert-wrong-name", ("CERT_NAME_MISMATCH",)))
 
 
 @fault("cert-expired")
@@ -373,6 +416,7 @@ def _cert_expired(spec, bed, days_ago=1):
     now = utcnow()
     c.not_before = now - dt.timedelta(days=90)
     c.not_after = now - dt.timedelta(days=days_ago)
+    _show_main(spec, Shows("cert-expired", ("CERT_EXPIRED",)))
 
 
 @fault("cert-expiring")
@@ -381,6 +425,7 @@ def _cert_expiring(spec, bed, days=7):
     c = spec.certs["main"]
     c.not_before = utcnow() - dt.timedelta(days=80)
     c.not_after = utcnow() + dt.timedelta(days=days)
+    _show_main(spec, Shows("cert-expiring", ("CERT_EXPIRING",)))
 
 
 @fault("cert-rsa")
@@ -397,6 +442,122 @@ def _second_server(spec, bed):
     main = spec.certs["main"]
     spec.certs["second"] = CertSpec(cn=main.cn, dns=[d for d in main.dns] + [f"xmpp2.{spec.name}"],
                                     srv=list(main.srv), xmpp=list(main.xmpp))
+
+
+@fault("cert-untrusted")
+def _cert_untrusted(spec, bed):
+    """The server presents a certificate (right names, valid dates) from a second CA that is
+    not the bed's CA (chain: leaf + that CA; bed.other_ca); TLSA 3 1 1 matches it: DANE ok,
+    PKIX against --ca-file fails."""
+    spec.certs["main"].ca = "other"
+    _show_main(spec, Shows("cert-untrusted", ("PKIX_UNTRUSTED",)))
+
+
+@fault("rsa-and-ecdsa")
+def _rsa_and_ecdsa(spec, bed):
+    """Prosody holds two certificates for the domain, ECDSA (Domain.cert) and RSA
+    (Domain.alt_certs["main"]), same names: a client offering only RSA signature algorithms
+    gets the RSA one, any other the ECDSA one. TLSA 3 1 1 only for the ECDSA key."""
+    c = spec.certs["main"]
+    if c.key_type != "ec":
+        raise BedError("rsa-and-ecdsa wants an ECDSA main certificate (not with cert-rsa)")
+    c.alt_key_types = ("rsa",)
+    _show_main(spec, Shows("rsa-and-ecdsa", ("TLSA_MISMATCH",)))
+
+
+@fault("tlsa-agility-trap")
+def _tlsa_agility_trap(spec, bed):
+    """TLSA 3 1 1 matching the certificate plus 3 1 2 with 64 random octets: by digest agility
+    (RFC 7671 9) peers use only the strongest matching type of a usage and selector, so OpenSSL
+    ignores the matching SHA-256 record and DANE fails."""
+    garbage = secrets.token_hex(64)
+    for t in spec.targets:
+        if _presents_main_cert(t):
+            t.tlsa = lambda cert: [cert.tlsa(3, 1, 1), f"3 1 2 {garbage}"]
+            t.shows.append(Shows("tlsa-agility-trap", ("TLSA_AGILITY_TRAP",)))
+
+
+@fault("tlsa-fragile")
+def _tlsa_fragile(spec, bed):
+    """Only TLSA 3 0 1 (SHA-256 of the whole certificate), matching: DANE ok, but every renewal
+    breaks it."""
+    for t in spec.targets:
+        if _presents_main_cert(t):
+            t.tlsa = lambda cert: [cert.tlsa(3, 0, 1)]
+            t.shows.append(Shows("tlsa-fragile", ("TLSA_FRAGILE",)))
+
+
+@fault("tlsa-rollover")
+def _tlsa_rollover(spec, bed):
+    """Two TLSA 3 1 1 records: the served key and a pre-published next key (a certificate with
+    the same names, Domain.spare_certs["next"], not served; bed.serve_cert(d, it) completes the
+    rollover): healthy, with a rollover slot."""
+    c = spec.certs["main"]
+    spec.spare_certs["next"] = CertSpec(cn=c.cn, dns=list(c.dns), srv=list(c.srv),
+                                        xmpp=list(c.xmpp), key_type=c.key_type, ca=c.ca)
+    for t in spec.targets:
+        if _presents_main_cert(t):
+            t.tlsa = lambda cert, spares: [cert.tlsa(3, 1, 1), spares["next"].tlsa(3, 1, 1)]
+            t.shows.append(Shows("tlsa-rollover", (), ("TLSA_NO_ROLLOVER_SLOT",
+                                                       "TLSA_MISMATCH")))
+
+
+@fault("dane-ta")
+def _dane_ta(spec, bed):
+    """Only TLSA 2 0 1: SHA-256 of the issuing CA's certificate (the bed's CA), which the server
+    sends after the leaf: DANE-TA matches at depth 1 (names and dates are checked)."""
+    for t in spec.targets:
+        if _presents_main_cert(t):
+            t.tlsa = lambda cert: [ca_tlsa(cert, 2, 0, 1)]
+            t.shows.append(Shows("dane-ta", (), ("TLSA_MISMATCH",)))
+
+
+# --- hostile peers (hostile.py) ---------------------------------------------------------------
+
+# Behaviour -> finding codes a check should report on its STARTTLS and Direct TLS endpoints.
+PEER_FINDINGS = {
+    "silent": {"starttls": ("XMPP_STREAM_FAILED",), "direct": ("TLS_HANDSHAKE_FAILED",)},
+    "endless-xml": {"starttls": ("XMPP_STREAM_FAILED",), "direct": ("XMPP_STREAM_FAILED",)},
+    "huge-features": {"starttls": ("XMPP_STREAM_FAILED",), "direct": ("XMPP_STREAM_FAILED",)},
+    "no-starttls": {"starttls": ("STARTTLS_FAILED",)},
+    "starttls-failure": {"starttls": ("STARTTLS_FAILED",)},
+    # <proceed/> came; the handshake then meets a closed connection: either code fits.
+    "close-after-proceed": {"starttls": ("STARTTLS_FAILED", "TLS_HANDSHAKE_FAILED")},
+    "garbage-tls": {"starttls": ("TLS_HANDSHAKE_FAILED",), "direct": ("TLS_HANDSHAKE_FAILED",)},
+    "https": {"direct": ("XMPP_STREAM_FAILED",)},
+    "stream-error": {"starttls": ("XMPP_STREAM_FAILED",), "direct": ("XMPP_STREAM_FAILED",)},
+}
+PEER_LABEL = "peer"  # the SRV target of a peer fault: peer.<domain>
+
+
+def _peer_fault(behaviour):
+    name = f"peer-{behaviour}"
+    b = BEHAVIOURS[behaviour]
+
+    def apply(spec, bed):
+        main = spec.targets[0]
+        peer = TargetSpec(label=PEER_LABEL, server=name, services=b.services)
+        for kind, services in (("starttls", STARTTLS_SERVICES), ("direct", DIRECT_SERVICES)):
+            on = tuple(s for s in services if s in b.services)
+            if on:
+                peer.shows.append(Shows(name, PEER_FINDINGS[behaviour][kind], services=on))
+        main.services = tuple(s for s in main.services if s not in b.services)
+        spec.targets = [peer] + [t for t in spec.targets if t.services]
+        # The peer presents the domain's certificate, which names its target too.
+        spec.certs["main"].dns.append(spec.target_name(peer))
+
+    rest = [s for s in SERVICES if s not in b.services]
+    apply.__doc__ = (
+        f"SRV for {', '.join(b.services)} point at peer.<domain> (A {PEER_ADDRESSES[behaviour]}, "
+        f"AAAA ::1, ports of its own), a hostile peer that {b.what}"
+        + (f"; {', '.join(rest)} at Prosody (healthy)" if rest else "")
+        + ". Secure SRV, A, AAAA; TLSA 3 1 1 of the domain's certificate, which the peer "
+        "presents where it completes TLS.")
+    return fault(name)(apply)
+
+
+for _b in BEHAVIOURS:
+    _peer_fault(_b)
 
 
 def describe():

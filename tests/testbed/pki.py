@@ -131,7 +131,14 @@ class Cert:
                 "srv_ids": list(self.srv_ids), "xmpp_addrs": list(self.xmpp_addrs),
                 "not_before": self.not_before.isoformat(), "not_after": self.not_after.isoformat(),
                 "sha256": self.sha256, "spki_sha256": self.spki_sha256,
-                "tlsa_311": f"3 1 1 {self.spki_sha256}"}
+                "tlsa_311": f"3 1 1 {self.spki_sha256}", "ca": self.ca}
+
+
+def ca_tlsa(cert, usage=2, selector=0, mtype=1):
+    """TLSA RDATA text for the CA that issued `cert` (its `ca` file), e.g. DANE-TA 2 0 1."""
+    with open(cert.ca) as f:
+        der = ssl.PEM_cert_to_DER_cert(first_pem_cert(f.read()))
+    return tlsa_rdata(der, spki_of(der), usage, selector, mtype)
 
 
 def tlsa_rdata(cert_der, spki, usage, selector, mtype):
@@ -178,6 +185,13 @@ class CA:
         with open(self.cert) as f:
             self.pem = f.read()
         self.der = ssl.PEM_cert_to_DER_cert(self.pem)
+        self.spki = spki_of(self.der)
+        self.sha256 = hashlib.sha256(self.der).hexdigest()
+        self.spki_sha256 = hashlib.sha256(self.spki).hexdigest()
+
+    def info(self):
+        return {"cert": self.cert, "key": self.key, "sha256": self.sha256,
+                "spki_sha256": self.spki_sha256, "tlsa_201": self.tlsa(2, 0, 1)}
 
     def tlsa(self, usage=2, selector=1, mtype=1):
         """TLSA RDATA text for this CA as trust anchor (DANE-TA, usage 2, by default)."""

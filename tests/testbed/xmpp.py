@@ -84,6 +84,12 @@ class Prosody:
     stream's `to`), Direct TLS the SNI context built from the per-host `certificate` file (with
     its `.key` beside it) or `<service>_ssl`; `certificates` points at an empty directory so the
     automatic index (which skips expired certificates) never interferes.
+
+    Two certificates for one host (say ECDSA and RSA): LuaSec 1.2 takes a list in the ssl
+    table, `ssl = { certificates = { { certificate = A, key = A_KEY }, { certificate = B, key
+    = B_KEY } } }` (it then ignores `certificate`/`key`), and OpenSSL picks by the client's
+    signature algorithms; Prosody 0.12 passes the list through (verified for STARTTLS and
+    Direct TLS/SNI, set in `ssl` and `<service>_ssl`).
     """
 
     def __init__(self, name, directory, addresses, default_cert, log_level="info"):
@@ -103,18 +109,20 @@ class Prosody:
         self.ports = {}
         for service in SERVICES:
             self.ports[service] = free_port(tuple(self.addresses))
-        self.hosts = {}  # name -> (Cert, component module or None)
+        self.hosts = {}  # name -> (Cert, component module or None, more Certs)
         self.generation = 0
         self.server = None
         self._lock = threading.Lock()
         self._log_offset = 0
         self._full_reload = False
 
-    def set_host(self, host, cert, component=None):
-        """Declare (or replace) a VirtualHost, or a Component with `component` ("muc")."""
-        if host in self.hosts and self.hosts[host] != (cert, component):
+    def set_host(self, host, cert, component=None, alt=()):
+        """Declare (or replace) a VirtualHost, or a Component with `component` ("muc"); `alt`
+        are more certificates (other key types) it presents beside `cert`."""
+        entry = (cert, component, tuple(alt))
+        if host in self.hosts and self.hosts[host] != entry:
             self._full_reload = True  # an existing host's TLS context must be rebuilt
-        self.hosts[host] = (cert, component)
+        self.hosts[host] = entry
 
     def remove_host(self, host):
         self.hosts.pop(host, None)
@@ -145,8 +153,14 @@ class Prosody:
             f"ssl = {{ certificate = {_lua(d.chain)}, key = {_lua(d.key)} }}",
             "",
         ]
-        for host, (cert, component) in self.hosts.items():
-            ssl = f"{{ certificate = {_lua(cert.chain)}, key = {_lua(cert.key)} }}"
+        for host, (cert, component, alt) in self.hosts.items():
+            if alt:
+                pairs = ", ".join(f"{{ certificate = {_lua(c.chain)}, key = {_lua(c.key)} }}"
+                                  for c in (cert, *alt))
+                ssl = (f"{{ certificate = {_lua(cert.chain)}, key = {_lua(cert.key)}, "
+                       f"certificates = {{ {pairs} }} }}")
+            else:
+                ssl = f"{{ certificate = {_lua(cert.chain)}, key = {_lua(cert.key)} }}"
             if component:
                 head = f"Component {_lua(host)} {_lua(component)}"
             else:
