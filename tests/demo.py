@@ -108,13 +108,13 @@ def main():
         print(f"  SRV      _xmpp-client._tcp.{good.name} -> {good.target.name} port "
               f"{good.port('xmpp-client')}")
 
-        heading(f"xdane check {good.name}: SRV, addresses, TLSA and zone health, validated")
+        heading(f"xdane check {good.name}: DNS validated, every endpoint connected and verified")
         check = [xdane, "check", "--resolver-config", bed.unbound_conf, "--auth-port",
-                 bed.named.port]
+                 bed.named.port, "--ca-file", bed.ca.cert]
         p = subprocess.run([str(a) for a in check + [good.name]], capture_output=True,
                            text=True, timeout=60)
         print(f"$ xdane check --resolver-config {bed.unbound_conf} --auth-port "
-              f"{bed.named.port} {good.name}")
+              f"{bed.named.port} --ca-file {bed.ca.cert} {good.name}")
         print(p.stdout, end="")
         print(f"(exit {p.returncode}: 0 = ok, info only)")
         check_ok = p.returncode == 0

@@ -7,7 +7,8 @@ import json
 
 
 def check(xdane, bed, name):
-    p = xdane.run("check", "--json", "--resolver-config", bed.unbound_conf, "--auth-port",
+    p = xdane.run("check", "--json", "--dns-only", "--resolver-config", bed.unbound_conf,
+                  "--auth-port",
                   bed.named.port, name, timeout=60)
     assert p.returncode in (0, 1, 2), p.stderr
     return json.loads(p.stdout)["domains"][0]

@@ -13,7 +13,7 @@ import pytest
 def check(xdane, bed, *domains, services=(), extra=()):
     """Runs `xdane check --json` against the bed; returns (exit code, {domain: report})."""
     argv = ["check", "--json", "--resolver-config", bed.unbound_conf,
-            "--auth-port", bed.named.port, "--timeout", "30", *extra]
+            "--auth-port", bed.named.port, "--timeout", "30", "--dns-only", *extra]
     for s in services:
         argv += ["--service", s]
     p = xdane.run(*argv, *domains, timeout=60)
@@ -151,7 +151,7 @@ def test_severity_override_and_margin_from_config(xdane, bed, tmp_path):
 
 
 def test_text_report_groups_by_service_and_endpoint(xdane, bed):
-    p = xdane.run("check", "--resolver-config", bed.unbound_conf, "--auth-port",
+    p = xdane.run("check", "--dns-only", "--resolver-config", bed.unbound_conf, "--auth-port",
                   bed.named.port, "good.example", timeout=60)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
