@@ -565,9 +565,32 @@ static void report_text_addresses(FILE *out, const struct target_facts *t)
 	}
 }
 
-static void report_text_endpoint(FILE *out, const struct domain_facts *f,
-				 const struct endpoint_facts *e)
+/* One line per probe: how far it got and the three verdicts. */
+static void report_text_probe(FILE *out, const struct domain_facts *f,
+			      const struct endpoint_facts *e, const struct probe_facts *p)
 {
+	struct identity_result id = {0};
+	char until[TIMEFMT_RFC3339_LEN] = "?";
+
+	fprintf(out, "      %s%s: %s", p->address, p->rsa_only ? " (offering only RSA)" : "",
+		p->detail);
+	if (p->has_leaf) {
+		bool named = report_name_match(f, e, p, &id);
+
+		timefmt_rfc3339(p->leaf.not_after, until);
+		fprintf(out,
+			"; DANE %s, PKIX %s, name %s; cert %02x%02x%02x%02x... %s%s%s until %s",
+			facts_dane_verdict_name(p->dane), p->pkix_ok ? "ok" : "fail",
+			named ? id.presented : "MISMATCH", p->leaf.sha256[0], p->leaf.sha256[1],
+			p->leaf.sha256[2], p->leaf.sha256[3], p->leaf.key_type,
+			p->leaf.key_curve[0] ? " " : "", p->leaf.key_curve, until);
+	}
+	fputc('\n', out);
+}
+
+static void report_text_endpoint(FILE *out, const struct domain_facts *f, size_t ei)
+{
+	const struct endpoint_facts *e = &f->endpoints[ei];
 	const struct target_facts *t = &f->targets[e->target];
 	char shown[FACTS_NAME_MAX];
 	size_t i;
@@ -581,19 +604,21 @@ static void report_text_endpoint(FILE *out, const struct domain_facts *f,
 		fputs("      TLSA not looked up: DANE does not apply (SRV or addresses not "
 		      "secure)\n",
 		      out);
-		return;
-	}
-	if (e->tlsa.status != LOOKUP_OK) {
+	} else if (e->tlsa.status != LOOKUP_OK) {
 		fprintf(out, "      TLSA %s (%s)\n", facts_lookup_status_name(e->tlsa.status),
 			facts_dnssec_state_name(e->tlsa.state));
-		return;
 	}
-	for (i = 0; i < e->n_tlsa; i++) {
+	for (i = 0; e->dane_applies && e->tlsa.status == LOOKUP_OK && i < e->n_tlsa; i++) {
 		char *text = report_tlsa_text(&e->tlsa_recs[i]);
 
 		fprintf(out, "      TLSA %s: %s\n", facts_dnssec_state_name(e->tlsa.state),
 			text != NULL ? text : "?");
 		free(text);
+	}
+	for (i = 0; i < f->n_probes; i++) {
+		if (f->probes[i].endpoint == ei && f->probes[i].status != PROBE_NOT_DONE) {
+			report_text_probe(out, f, e, &f->probes[i]);
+		}
 	}
 }
 
@@ -613,7 +638,7 @@ static void report_text_service(FILE *out, const struct domain_facts *f, enum xm
 	fputc('\n', out);
 	for (i = 0; i < f->n_endpoints; i++) {
 		if (f->endpoints[i].service == s) {
-			report_text_endpoint(out, f, &f->endpoints[i]);
+			report_text_endpoint(out, f, i);
 		}
 	}
 }

@@ -176,3 +176,35 @@ def _short_timeouts(bed):
     with open(path, "w") as f:
         f.write("connect-timeout = 2\nprobe-timeout = 2\n")
     return path
+
+
+def _run_measured(xdane, bed, domain, config):
+    """Runs one check, returning (exit code, peak RSS in KiB) of that process alone."""
+    import os
+    import subprocess
+    argv = [str(xdane.xdane), "check", "--json", "--resolver-config", bed.unbound_conf,
+            "--auth-port", str(bed.named.port), "--ca-file", bed.ca.cert, "--config", config,
+            domain]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss
+
+
+@pytest.mark.parametrize("fault", ["peer-huge-features", "peer-endless-xml"])
+def test_hostile_peer_memory_is_bounded(xdane, bed, fault):
+    """4 MiB of stream features, or XML without end, cost no more memory than a healthy check:
+    the reader stops at 64 KiB and nothing is buffered."""
+    config = _short_timeouts(bed)
+    _, healthy = _run_measured(xdane, bed, "good.example", config)
+    rc, hostile = _run_measured(xdane, bed, bed.derive(fault).name, config)
+    assert rc == 2
+    assert hostile < healthy + 3 * 1024, f"peak RSS {hostile} KiB vs {healthy} KiB healthy"
+
+
+def test_text_report_shows_each_probe(xdane, bed):
+    p = xdane.run("check", "--resolver-config", bed.unbound_conf, "--auth-port",
+                  bed.named.port, "--ca-file", bed.ca.cert, "--service", "xmpp-server",
+                  "good.example", timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "      127.0.0.1: STARTTLS, TLSv1.3; DANE match, PKIX ok, name " in p.stdout
+    assert "      ::1: STARTTLS, TLSv1.3; DANE match, PKIX ok, name " in p.stdout
