@@ -157,6 +157,7 @@ HOSTILE = [
     ("peer-garbage-tls", "TLS_HANDSHAKE_FAILED"),
     ("peer-https", "XMPP_STREAM_FAILED"),
     ("peer-stream-error", "XMPP_STREAM_FAILED"),
+    ("peer-huge-chain", "TLS_HANDSHAKE_FAILED"),
 ]
 
 

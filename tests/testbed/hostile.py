@@ -68,6 +68,10 @@ BEHAVIOURS = {
                        "is a TLS server with the domain's certificate that speaks HTTP/1.1: 200 to "
                        "a GET, 400 Bad Request at once to anything else (as nginx answers an XMPP "
                        "stream header), then closes"),
+    "huge-chain": Behaviour(SERVICES, {"starttls": False, "direct": False},
+                            "a well-behaved XMPP server whose TLS certificate message is over "
+                            "256 KiB (the leaf, then its CA repeated), beyond what clients accept "
+                            "(OpenSSL's limit is 100 KiB)"),
     "stream-error": Behaviour(SERVICES, {"starttls": False, "direct": True},
                               "answers the stream header with <stream:error><host-unknown/>"
                               "</stream:error></stream:stream> and closes; on Direct TLS the same "
@@ -82,6 +86,7 @@ TICK = 0.1  # seconds between two chunks of an endless sender
 CHUNK = 4096  # bytes per tick
 HUGE_FEATURES = 4 * 1024 * 1024  # bytes of stream features (padding)
 GARBAGE = 4096  # bytes of non-TLS text
+HUGE_CHAIN = 256 * 1024  # bytes of PEM in a huge-chain peer's certificate chain
 
 NS_STREAM = "http://etherx.jabber.org/streams"
 NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls"
@@ -318,7 +323,21 @@ async def stream_error(c):
     raise Done("sent <stream:error/>")
 
 
-HANDLERS = {"silent": silent, "endless-xml": endless_xml, "huge-features": huge_features,
+async def huge_chain(c):
+    """A normal exchange; the handshake is where a client gives up (its size limit)."""
+    ns = await c.header_reply(await c.read_header())
+    if not c.tls:
+        await c.send(c.features(ns, True))
+        await c.wait_for(_STARTTLS_RE)
+        await c.send(PROCEED)
+        await c.start_tls()
+        c.buf = b""
+        ns = await c.header_reply(await c.read_header())
+    await c.send(c.features(ns, False))
+    await c.discard_until_eof()
+
+
+HANDLERS = {"huge-chain": huge_chain, "silent": silent, "endless-xml": endless_xml, "huge-features": huge_features,
             "no-starttls": no_starttls, "starttls-failure": starttls_failure,
             "close-after-proceed": close_after_proceed, "garbage-tls": garbage_tls,
             "https": https, "stream-error": stream_error}
@@ -330,17 +349,31 @@ class Certs:
     """Server contexts by SNI: DIR/<name>.crt and .key, loaded on first use (reloaded when the
     file changes); the default context without SNI or for a name without files."""
 
-    def __init__(self, directory, default_cert, default_key):
+    def __init__(self, directory, default_cert, default_key, huge=False):
         self.dir = directory
         self.cache = {}
+        self.huge = huge
         self.default = self._context(default_cert, default_key)
         self.default.sni_callback = self._on_sni
 
-    @staticmethod
-    def _context(chain, key):
+    def _context(self, chain, key):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(chain, key)
+        ctx.load_cert_chain(self._huge_chain(chain) if self.huge else chain, key)
         return ctx
+
+    @staticmethod
+    def _huge_chain(chain):
+        """The chain with its last certificate (the CA) repeated past HUGE_CHAIN bytes."""
+        with open(chain) as f:
+            pem = f.read()
+        certs = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?", pem,
+                           re.S)
+        pad = certs[-1] if certs[-1].endswith("\n") else certs[-1] + "\n"
+        path = chain + ".huge"
+        with open(path, "w") as f:
+            f.write(pem if pem.endswith("\n") else pem + "\n")
+            f.write(pad * (HUGE_CHAIN // len(pad) + 1))
+        return path
 
     def _on_sni(self, sslobj, name, _ctx):
         if not name or "/" in name or name.startswith("."):
@@ -365,7 +398,8 @@ class Certs:
 # --- server ---------------------------------------------------------------------------------
 
 async def serve(args):
-    certs = Certs(args.certs, args.default_cert, args.default_key)
+    certs = Certs(args.certs, args.default_cert, args.default_key,
+                  huge=args.behaviour == "huge-chain")
     behaviour = BEHAVIOURS[args.behaviour]
     handler = HANDLERS[args.behaviour]
     active = set()
@@ -403,7 +437,8 @@ async def serve(args):
     servers = []
     for service, port in args.port:
         # A TLS listener only where this behaviour completes TLS on Direct TLS ports.
-        tls = certs.default if (service in DIRECT_SERVICES and behaviour.tls["direct"]) else None
+        tls = certs.default if (service in DIRECT_SERVICES and (
+            behaviour.tls["direct"] or args.behaviour == "huge-chain")) else None
         for address in args.address:
             servers.append(await asyncio.start_server(
                 on_connect(service), address, port, reuse_address=True, ssl=tls,
