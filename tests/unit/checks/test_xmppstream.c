@@ -243,12 +243,18 @@ static uint8_t *build(const struct row *r, size_t *ret_len)
 	size_t i, at = 0;
 
 	assert_non_null(in);
-	memcpy(in, r->prefix, r->prefix_len);
+	/* memcpy from NULL is undefined even for 0 bytes (UBSan says so): copy only what is there.
+	 */
+	if (r->prefix_len > 0) {
+		memcpy(in, r->prefix, r->prefix_len);
+	}
 	at += r->prefix_len;
-	for (i = 0; i < r->count; i++, at += unit_len) {
+	for (i = 0; i < r->count && unit_len > 0; i++, at += unit_len) {
 		memcpy(in + at, r->unit, unit_len);
 	}
-	memcpy(in + at, r->suffix, r->suffix_len);
+	if (r->suffix_len > 0) {
+		memcpy(in + at, r->suffix, r->suffix_len);
+	}
 	*ret_len = len;
 	return in;
 }
