@@ -96,15 +96,15 @@ void cli_error(const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int cli_bad_option(const char *cmd, char **argv, int optind, int optopt)
+int cli_bad_option(const char *cmd, char **argv, int next_index, int bad_opt)
 {
-	const char *arg = argv[optind - 1];
+	const char *arg = argv[next_index - 1];
 
 	/* getopt_long sets optopt to a known option's value when its argument is missing. */
-	if (optopt != 0) {
+	if (bad_opt != 0) {
 		if (arg[0] == '-' && arg[1] != '-') {
 			cli_error(cmd, "option '-%c' is unknown or needs a value (try --help)",
-				  optopt);
+				  bad_opt);
 		} else {
 			cli_error(cmd, "option '%s' needs a value", arg);
 		}

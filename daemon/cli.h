@@ -22,6 +22,6 @@ bool cli_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Reports an unknown option or missing argument as getopt_long saw it. */
-int cli_bad_option(const char *cmd, char **argv, int optind, int optopt);
+int cli_bad_option(const char *cmd, char **argv, int next_index, int bad_opt);
 
 #endif
