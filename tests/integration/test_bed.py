@@ -1052,7 +1052,7 @@ def test_faults_cli_lists_the_new_faults():
     assert cp.returncode == 0, cp.stderr
     listed = {line.split()[0] for line in cp.stdout.splitlines() if line.strip()}
     assert set(PEER_FAULTS) | set(CERT_FAULTS) <= listed
-    assert len(PEER_FAULTS) == 10
+    assert len(PEER_FAULTS) == 11
 
 
 # --- changing a domain in place -------------------------------------------------------------

@@ -209,3 +209,14 @@ def test_text_report_shows_each_probe(xdane, bed):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "      127.0.0.1: STARTTLS, TLSv1.3; DANE match, PKIX ok, name " in p.stdout
     assert "      ::1: STARTTLS, TLSv1.3; DANE match, PKIX ok, name " in p.stdout
+
+
+def test_old_tls_version(xdane, bed):
+    """A server that negotiates TLS 1.1: only TLS_VERSION_OLD; DANE, PKIX and names are fine."""
+    d = bed.derive("peer-old-tls")
+    rc, reports = check(xdane, bed, d.name)
+    r = reports[d.name]
+    assert rc == 1
+    assert codes(r) == ["TLS_VERSION_OLD"]
+    old = [e for _, e in endpoints(r) if e.get("tls_version") == "TLSv1.1"]
+    assert old and all(e["dane"] == "match" and e["pkix"] == "ok" for e in old)

@@ -526,6 +526,7 @@ PEER_FINDINGS = {
     "garbage-tls": {"starttls": ("TLS_HANDSHAKE_FAILED",), "direct": ("TLS_HANDSHAKE_FAILED",)},
     "https": {"direct": ("XMPP_STREAM_FAILED",)},
     "stream-error": {"starttls": ("XMPP_STREAM_FAILED",), "direct": ("XMPP_STREAM_FAILED",)},
+    "old-tls": {"starttls": ("TLS_VERSION_OLD",), "direct": ("TLS_VERSION_OLD",)},
     # the certificate message is beyond the client's limit: the handshake fails
     "huge-chain": {"starttls": ("TLS_HANDSHAKE_FAILED",), "direct": ("TLS_HANDSHAKE_FAILED",)},
 }

@@ -27,6 +27,7 @@ import signal
 import ssl
 import sys
 import time
+import warnings
 from collections import namedtuple
 from xml.sax.saxutils import escape
 
@@ -72,6 +73,8 @@ BEHAVIOURS = {
                             "a well-behaved XMPP server whose TLS certificate message is over "
                             "256 KiB (the leaf, then its CA repeated), beyond what clients accept "
                             "(OpenSSL's limit is 100 KiB)"),
+    "old-tls": Behaviour(SERVICES, {"starttls": True, "direct": True},
+                         "a well-behaved XMPP server that speaks TLS 1.0 and 1.1 only"),
     "stream-error": Behaviour(SERVICES, {"starttls": False, "direct": True},
                               "answers the stream header with <stream:error><host-unknown/>"
                               "</stream:error></stream:stream> and closes; on Direct TLS the same "
@@ -324,7 +327,8 @@ async def stream_error(c):
 
 
 async def huge_chain(c):
-    """A normal exchange; the handshake is where a client gives up (its size limit)."""
+    """A normal exchange (huge-chain: the handshake is where a client gives up; old-tls: it
+    gets TLS 1.1)."""
     ns = await c.header_reply(await c.read_header())
     if not c.tls:
         await c.send(c.features(ns, True))
@@ -337,7 +341,7 @@ async def huge_chain(c):
     await c.discard_until_eof()
 
 
-HANDLERS = {"huge-chain": huge_chain, "silent": silent, "endless-xml": endless_xml, "huge-features": huge_features,
+HANDLERS = {"huge-chain": huge_chain, "old-tls": huge_chain, "silent": silent, "endless-xml": endless_xml, "huge-features": huge_features,
             "no-starttls": no_starttls, "starttls-failure": starttls_failure,
             "close-after-proceed": close_after_proceed, "garbage-tls": garbage_tls,
             "https": https, "stream-error": stream_error}
@@ -349,16 +353,23 @@ class Certs:
     """Server contexts by SNI: DIR/<name>.crt and .key, loaded on first use (reloaded when the
     file changes); the default context without SNI or for a name without files."""
 
-    def __init__(self, directory, default_cert, default_key, huge=False):
+    def __init__(self, directory, default_cert, default_key, huge=False, old_tls=False):
         self.dir = directory
         self.cache = {}
         self.huge = huge
+        self.old_tls = old_tls
         self.default = self._context(default_cert, default_key)
         self.default.sni_callback = self._on_sni
 
     def _context(self, chain, key):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self._huge_chain(chain) if self.huge else chain, key)
+        if self.old_tls:
+            with warnings.catch_warnings():  # deprecated: that is the point of this peer
+                warnings.simplefilter("ignore", DeprecationWarning)
+                ctx.minimum_version = ssl.TLSVersion.TLSv1
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
         return ctx
 
     @staticmethod
@@ -399,7 +410,7 @@ class Certs:
 
 async def serve(args):
     certs = Certs(args.certs, args.default_cert, args.default_key,
-                  huge=args.behaviour == "huge-chain")
+                  huge=args.behaviour == "huge-chain", old_tls=args.behaviour == "old-tls")
     behaviour = BEHAVIOURS[args.behaviour]
     handler = HANDLERS[args.behaviour]
     active = set()
