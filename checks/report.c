@@ -534,6 +534,10 @@ int report_notes(const struct domain_facts *f, struct strlist *ret)
 		r |= report_note(ret, "only %u authoritative server addresses of %s were asked",
 				 f->zone.apex, FACTS_MAX_SERVERS);
 	}
+	if (f->probes_truncated) {
+		r |= report_note(ret, "only %u connections to endpoints of %s were made", f->domain,
+				 FACTS_MAX_PROBES);
+	}
 	if (f->zone.ds.truncated) {
 		r |= report_note(ret, "only %u DS records of %s were kept", f->zone.apex,
 				 FACTS_MAX_DS);
