@@ -151,6 +151,21 @@ static bool report_name_match(const struct domain_facts *f, const struct endpoin
 	return identity_match(&p->leaf, &ref, res) == 0 && res->matched;
 }
 
+/* Each TLSA record checked on its own against the chain (digest agility aside). */
+static json_t *report_tlsa_matches(const struct endpoint_facts *e, const struct probe_facts *p)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < e->n_tlsa && i < FACTS_MAX_TLSA; i++) {
+		if (json_array_append_new(a, json_boolean(p->tlsa_match[i] == 1)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 /* What one probe found: status, TLS, the three verdicts and the certificate. */
 static int report_probe_fields(json_t *o, const struct domain_facts *f,
 			       const struct endpoint_facts *e, const struct probe_facts *p)
@@ -168,6 +183,9 @@ static int report_probe_fields(json_t *o, const struct domain_facts *f,
 	r |= report_put(o, "tls_version", tls ? json_string(p->tls_version_name) : json_null());
 	r |= report_put(o, "dane", json_string(facts_dane_verdict_name(p->dane)));
 	r |= report_put(o, "dane_record", rec != NULL ? json_string(rec) : json_null());
+	r |= report_put(o, "dane_depth",
+			p->dane_depth >= 0 ? json_integer(p->dane_depth) : json_null());
+	r |= report_put(o, "tlsa_matches", report_tlsa_matches(e, p));
 	r |= report_put(o, "pkix",
 			p->has_leaf ? json_string(p->pkix_ok ? "ok" : "fail") : json_null());
 	r |= report_put(o, "pkix_error", report_str_or_null(p->pkix_error));

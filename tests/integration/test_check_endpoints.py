@@ -45,7 +45,8 @@ def test_healthy_endpoints_all_three_verdicts(xdane, bed):
         assert e["detail"].startswith("Direct TLS" if service.startswith("xmpps") else "STARTTLS")
         assert e["tls_version"] == "TLSv1.3"
         assert (e["dane"], e["pkix"], e["name_match"]) == ("match", "ok", True)
-        assert e["dane_record"].startswith("3 1 1 ")
+        assert e["dane_record"].startswith("3 1 1 ") and e["dane_depth"] == 0
+        assert e["tlsa_matches"] == [True] * len(e["tlsa"])
         assert e["cert"]["sha256"] == served.sha256
         assert e["cert"]["spki_sha256"] == served.spki_sha256
         assert "_xmpp-client.good.example" in e["cert"]["srv_ids"]
@@ -124,6 +125,10 @@ def test_digest_agility_trap(xdane, bed):
     assert codes(r) == ["TLSA_AGILITY_TRAP"]
     msg = findings(r, "TLSA_AGILITY_TRAP")[0]["message"]
     assert "3 1 1" in msg and "3 1 2" in msg
+    for _, e in endpoints(r):
+        # each record alone: the SHA-256 one matches, the SHA-512 one does not
+        assert dict(zip((t[:5] for t in e["tlsa"]), e["tlsa_matches"])) == {
+            "3 1 1": True, "3 1 2": False}
 
 
 def test_fragile_tlsa(xdane, bed):
