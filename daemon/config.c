@@ -14,6 +14,7 @@
 
 #include <confuse.h>
 
+#include "checks/dnscheck.h"
 #include "checks/facts.h"
 #include "daemon/config.h"
 
@@ -185,6 +186,17 @@ static int config_check_finding(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int config_check_domain(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+
+	if (!dnscheck_name_is_valid(cfg_title(sec))) {
+		cfg_error(cfg, "domain '%s' is not a valid domain name", cfg_title(sec));
+		return -1;
+	}
+	return 0;
+}
+
 static int config_check_format(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
@@ -210,6 +222,7 @@ static const struct {
 	{"connect-timeout", config_check_positive},
 	{"probe-timeout", config_check_positive},
 	{"finding", config_check_finding},
+	{"domain", config_check_domain},
 	{"domain|services", config_check_services},
 	{"domain|interval", config_check_nonnegative},
 	{"domain|rollover|update-port", config_check_port},

@@ -1,25 +1,77 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * `xdaned`, the daemon. Its scheduler, state, HTTP and control socket arrive
- * with the daemon issue; until then it knows its version and its options.
+ * with the daemon issue; today it checks a config file (--check-config).
  */
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char xdaned_usage[] = "usage: xdaned [-c FILE] [--foreground] [--check-config]\n";
+#include "daemon/config.h"
+
+#define XDANED_DEFAULT_CONFIG "/etc/xdane/xdane.conf"
+
+static const char xdaned_usage[] =
+	"usage: xdaned [-c FILE] [--foreground] [--check-config]\n"
+	"  -c, --config FILE   the configuration (default " XDANED_DEFAULT_CONFIG ")\n"
+	"  --check-config      read and validate FILE, print a summary, and exit\n"
+	"  --foreground        stay in the foreground (under systemd it always does)\n";
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
-		printf("xdaned %s\n", XDANE_VERSION);
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'C'},
+		{"foreground", no_argument, NULL, 'f'},	  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
+	};
+	const char *path = XDANED_DEFAULT_CONFIG;
+	bool check_only = false;
+	struct config *cfg = NULL;
+	char err[512];
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check_only = true;
+			break;
+		case 'f':
+			break;
+		case 'h':
+			fputs(xdaned_usage, stdout);
+			return 0;
+		case 'V':
+			printf("xdaned %s\n", XDANE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr,
+				"xdaned: unknown option or missing value: '%s' (try --help)\n",
+				argv[optind - 1]);
+			return 3;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xdaned: unexpected argument '%s' (try --help)\n", argv[optind]);
+		return 3;
+	}
+	if (config_load(path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xdaned: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		printf("%s: ok, %zu domain%s\n", path, cfg->n_domains,
+		       cfg->n_domains == 1 ? "" : "s");
+		config_free(cfg);
 		return 0;
 	}
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(xdaned_usage, stdout);
-		return 0;
-	}
-	fputs("xdaned: the daemon does not run checks in this version; use 'xdane' for the "
-	      "record tools\n",
+	config_free(cfg);
+	fputs("xdaned: the daemon does not run checks in this version (use --check-config, or "
+	      "'xdane check --config FILE')\n",
 	      stderr);
 	return 3;
 }

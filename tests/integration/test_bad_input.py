@@ -115,11 +115,23 @@ def test_bad_input_is_one_clear_line(xdane, files, argv, expect):
         assert len(p.stderr.strip().splitlines()) == 1, p.stderr
 
 
-def test_xdaned_refuses_to_pretend(xdane):
-    """Until the daemon lands, xdaned says so and exits 3 instead of idling silently."""
-    p = xdane.run("-c", "/nonexistent.conf", binary=xdane.xdaned)
-    assert p.returncode == 3
-    assert "xdaned" in p.stderr
+def test_xdaned_check_config(xdane, tmp_path):
+    """--check-config validates a file (errors name file and line); without it, until the
+    daemon lands, xdaned says it does not run checks instead of idling silently."""
+    good = tmp_path / "good.conf"
+    good.write_text('domain "example.org" { services = {"xmpp-client"} }\n')
+    bad = tmp_path / "bad.conf"
+    bad.write_text('interval = 60\ndomain "not a domain" { }\n')
+    p = xdane.run("-c", good, "--check-config", binary=xdane.xdaned)
+    assert (p.returncode, p.stdout) == (0, f"{good}: ok, 1 domain\n")
+    p = xdane.run("-c", bad, "--check-config", binary=xdane.xdaned)
+    assert p.returncode == 1 and f"{bad}:2: domain 'not a domain'" in p.stderr
+    p = xdane.run("-c", tmp_path / "missing.conf", "--check-config", binary=xdane.xdaned)
+    assert p.returncode == 1 and "missing.conf: No such file or directory" in p.stderr
+    p = xdane.run("-c", good, binary=xdane.xdaned)
+    assert p.returncode == 3 and "does not run checks" in p.stderr
+    p = xdane.run("--frob", binary=xdane.xdaned)
+    assert p.returncode == 3 and "'--frob'" in p.stderr
     assert xdane.run("--version", binary=xdane.xdaned).stdout.startswith("xdaned ")
 
 

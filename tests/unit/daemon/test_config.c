@@ -105,6 +105,7 @@ static void test_errors_name_file_and_line(void **state)
 		{"alert { webhook-format = \"slack\" }\n", "webhook-format must be"},
 		{"interval = \"soon\"\n", ":1:"},
 		{"domain \"a.org\" { }\ndomain \"a.org\" { }\n", ":2:"},
+		{"\ndomain \"not a domain\" { }\n", ":2: domain 'not a domain' is not a valid"},
 	};
 	char err[256];
 	struct config *c = NULL;
