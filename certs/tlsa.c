@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* TLSA association data (RFC 6698 §2.1). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "certs/tlsa.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hexstr.h"
 
 int tlsa_is_known(unsigned usage, unsigned selector, unsigned mtype)
 {
@@ -92,4 +94,16 @@ void tlsa_record_release(struct tlsa_record *rec)
 	free(rec->data);
 	rec->data = NULL;
 	rec->len = 0;
+}
+
+char *tlsa_text(unsigned usage, unsigned selector, unsigned mtype, const uint8_t *data, size_t len)
+{
+	char *hex = hexstr_encode(data, len);
+	char *text = NULL;
+
+	if (hex != NULL && asprintf(&text, "%u %u %u %s", usage, selector, mtype, hex) < 0) {
+		text = NULL;
+	}
+	free(hex);
+	return text;
 }

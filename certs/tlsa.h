@@ -52,4 +52,7 @@ int tlsa_from_pkey(const struct pkey *k, unsigned usage, unsigned selector, unsi
 
 void tlsa_record_release(struct tlsa_record *rec);
 
+/* "U S M hexdata", as records appear in reports; malloc'd, NULL on ENOMEM. */
+char *tlsa_text(unsigned usage, unsigned selector, unsigned mtype, const uint8_t *data, size_t len);
+
 #endif

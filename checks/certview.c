@@ -55,21 +55,7 @@ void certview_release(struct certview *v)
 	}
 }
 
-/* "3 1 1 ab12...", as TLSA records appear in reports; NULL on ENOMEM. */
-static char *certview_tlsa_text(const struct tlsa_record *rec)
-{
-	char *hex = hexstr_encode(rec->data, rec->len);
-	char *text = NULL;
-
-	if (hex != NULL &&
-	    asprintf(&text, "%u %u %u %s", rec->usage, rec->selector, rec->mtype, hex) < 0) {
-		text = NULL;
-	}
-	free(hex);
-	return text;
-}
-
-static json_t *certview_json_strings(const struct strlist *l)
+json_t *certview_string_array(const struct strlist *l)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -105,7 +91,8 @@ static json_t *certview_json_tlsa(const struct certview *v)
 	int i;
 
 	for (i = 0; a != NULL && i < CERTVIEW_N_TLSA; i++) {
-		char *text = certview_tlsa_text(&v->tlsa[i]);
+		const struct tlsa_record *t = &v->tlsa[i];
+		char *text = tlsa_text(t->usage, t->selector, t->mtype, t->data, t->len);
 
 		if (text == NULL || json_array_append_new(a, json_string(text)) < 0) {
 			free(text);
@@ -122,9 +109,9 @@ json_t *certview_cert_object(const struct cert_info *in)
 	/* json_pack's "o" steals each value; a NULL value fails the whole pack. */
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:i}", "cn",
 			 in->cn != NULL ? json_string(in->cn) : json_null(), "dns_ids",
-			 certview_json_strings(&in->ids.dns_ids), "srv_ids",
-			 certview_json_strings(&in->ids.srv_ids), "xmpp_addrs",
-			 certview_json_strings(&in->ids.xmpp_addrs), "not_before",
+			 certview_string_array(&in->ids.dns_ids), "srv_ids",
+			 certview_string_array(&in->ids.srv_ids), "xmpp_addrs",
+			 certview_string_array(&in->ids.xmpp_addrs), "not_before",
 			 certview_json_time(in->not_before), "not_after",
 			 certview_json_time(in->not_after), "sha256",
 			 certview_json_hex(in->sha256, sizeof(in->sha256)), "spki_sha256",

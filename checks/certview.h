@@ -33,6 +33,9 @@ struct json_t;
  */
 struct json_t *certview_cert_object(const struct cert_info *info);
 
+/* A JSON array of the strings of l (a new reference; NULL on ENOMEM). */
+struct json_t *certview_string_array(const struct strlist *l);
+
 /* The `cert` object plus "tlsa" as malloc'd text (pretty-printed, without newline). */
 int certview_json(const struct certview *v, char **ret);
 

@@ -8,6 +8,7 @@
 
 #include "checks/certview.h"
 #include "checks/identity.h"
+#include "checks/judge.h"
 #include "checks/report.h"
 #include "common/hexstr.h"
 #include "common/timefmt.h"
@@ -15,22 +16,6 @@
 struct report {
 	json_t *domains; /* array of n slots, null until set */
 };
-
-/* The state the report leads with: the zone's, else the first service's SRV. */
-static enum dnssec_state report_state(const struct domain_facts *f)
-{
-	int s;
-
-	if (f->zone_checked) {
-		return f->zone.soa.state;
-	}
-	for (s = 0; s < SERVICE_COUNT; s++) {
-		if (f->services[s].enabled) {
-			return f->services[s].rr.state;
-		}
-	}
-	return DNSSEC_INDETERMINATE;
-}
 
 /* A name as people write it: without the trailing dot (the root stays "."). */
 static void report_display(const char *name, char *out, size_t size)
@@ -65,15 +50,7 @@ static json_t *report_str_or_null(const char *s)
 
 static char *report_tlsa_text(const struct tlsa_facts *t)
 {
-	char *hex = hexstr_encode(t->data, t->len);
-	char *text = NULL;
-
-	if (hex != NULL &&
-	    asprintf(&text, "%u %u %u %s", t->usage, t->selector, t->mtype, hex) < 0) {
-		text = NULL;
-	}
-	free(hex);
-	return text;
+	return tlsa_text(t->usage, t->selector, t->mtype, t->data, t->len);
 }
 
 /* Adds key = value to o, taking the value; a NULL value (ENOMEM) makes o fail later. */
@@ -409,20 +386,6 @@ static json_t *report_findings(const struct findings *fl)
 	return a;
 }
 
-static json_t *report_strings(const struct strlist *l)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a != NULL && i < l->n; i++) {
-		if (json_array_append_new(a, json_string(l->v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
 int report_new(size_t n, struct report **ret)
 {
 	struct report *r = calloc(1, sizeof(*r));
@@ -455,7 +418,7 @@ int report_set(struct report *r, size_t index, const struct domain_facts *f,
 	       const struct findings *fl)
 {
 	struct strlist notes = {0};
-	const char *state = facts_dnssec_state_name(report_state(f));
+	const char *state = facts_dnssec_state_name(judge_domain_dnssec(f));
 	json_t *o;
 
 	if (report_notes(f, &notes) < 0) {
@@ -468,7 +431,7 @@ int report_set(struct report *r, size_t index, const struct domain_facts *f,
 		      "dnssec", "state", state, "why_bogus",
 		      report_str_or_null(f->zone_checked ? f->zone.soa.why : f->services[0].rr.why),
 		      "services", report_services(f), "zone", report_zone(f), "findings",
-		      report_findings(fl), "notes", report_strings(&notes));
+		      report_findings(fl), "notes", certview_string_array(&notes));
 	strlist_release(&notes);
 	if (o == NULL || json_array_set_new(r->domains, index, o) < 0) {
 		return -ENOMEM;
@@ -715,7 +678,7 @@ int report_text(const struct domain_facts *f, const struct findings *fl, char **
 	}
 	report_display(f->domain, shown, sizeof(shown));
 	fprintf(out, "%s: %s, DNSSEC %s (%.2f s)\n", shown, severity_name(findings_worst(fl)),
-		facts_dnssec_state_name(report_state(f)), f->duration_s);
+		facts_dnssec_state_name(judge_domain_dnssec(f)), f->duration_s);
 	if (f->zone_checked) {
 		report_text_zone(out, f);
 	}
