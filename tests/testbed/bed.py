@@ -4,6 +4,7 @@ and its child zones, and Prosody serving them, all under one directory on 127.0.
 each test then derives the broken domain it needs on a child zone of its own."""
 
 import atexit
+import concurrent.futures
 import inspect
 import os
 import shutil
@@ -29,6 +30,10 @@ SERVER_ADDRESSES = {
     "second": ("127.0.0.2", "::1"),
 }
 LOG_LINES = 200
+# Names per certificate of served bulk domains: few, as on a real XMPP server (check_ssl_cert
+# runs a few processes per name), but not one per domain (each certificate costs Prosody seven
+# TLS contexts, ~18 ms, and the bed ~0.1 s of openssl runs).
+BULK_NAMES_PER_CERT = 10
 NAMESERVER_ROLES = {
     "ns1": "the bed's named",
     "ns2": "relay to a second named (secondaries of the secondary-* faults)",
@@ -483,27 +488,43 @@ class Bed:
             self.domains[spec.name] = domain
             return domain
 
-    def bulk_domains(self, n, prefix="bench", signer=None):
+    def bulk_domains(self, n, prefix="bench", signer=None, *, serve=False, ipv6=True,
+                     target_hosts=False):
         """Make `n` more healthy domains `<prefix>-<i>.example` for benchmarks and return their
-        names (in order). DNS only: each is its own signed child zone of example. with DS, SRV
-        for the four services and the MUC's s2s, target `xmpp.<name>` (A 127.0.0.1, AAAA ::1,
-        the main Prosody's ports) and TLSA 3 1 1 of one certificate shared by all bulk domains
-        (`bed.bulk_cert`, never served: no VirtualHost). All bulk zones share one KSK/ZSK pair
-        and are signed in parallel (bulk.py), loaded with one `rndc reconfig` and delegated in
-        one parent update. The Domains are in `bed.bulk` (not `bed.domains`). `signer`:
-        "python" (needs python3-cryptography; the default when it is there) or "ldns"
-        (ldns-signzone, ~3x slower)."""
+        names (in order). Each is its own signed child zone of example. with DS, SRV for the four
+        services and the MUC's s2s, target `xmpp.<name>` (A 127.0.0.1, AAAA ::1, the main
+        Prosody's ports) and TLSA 3 1 1 of one key shared by all bulk domains (that of
+        `bed.bulk_cert`, `*.example`). All bulk zones share one KSK/ZSK pair and are signed in
+        parallel (bulk.py), loaded with one `rndc reconfig` and delegated in one parent update.
+        The Domains are in `bed.bulk` (not `bed.domains`). `signer`: "python" (needs
+        python3-cryptography; the default when it is there) or "ldns" (ldns-signzone, ~3x
+        slower).
+
+        By default DNS only (no VirtualHost). `serve=True`: the main Prosody serves each domain
+        as a VirtualHost of its own (a lean one: STARTTLS and Direct TLS, see xmpp.Prosody) with
+        a certificate naming it (one per BULK_NAMES_PER_CERT names, all with the key of
+        `bulk_cert`, so the TLSA matches), and each Domain gets that `cert` and its `endpoints`;
+        `target_hosts=True` adds a VirtualHost (and a DNS-ID) for each SRV target too (danetool
+        sends the target as to= and SNI). `ipv6=False`: the targets get the A record only, so
+        every endpoint has one address."""
         if n < 0:
             raise BedError(f"bulk_domains: n={n}")
+        if target_hosts and not serve:
+            raise BedError("bulk_domains: target_hosts needs serve=True")
         with self._lock:
+            main = self.servers["main"]
             if self._bulk is None:
-                main = self.servers["main"]
                 cert = self.ca.issue("bulk", cn="bulk.example", dns=["*.example"])
                 keys = bbulk.SharedKeys(os.path.join(self.dir, "zones", "bulk-keys"))
                 self._bulk = {"keys": keys, "cert": cert, "counters": {}, "signer": None,
+                              "served": {},
                               "layout": bbulk.Layout(main.ports, main.addresses,
                                                      cert.spki_sha256)}
             b = self._bulk
+            layout = b["layout"]
+            if not ipv6:
+                layout = bbulk.Layout(layout.ports, [a for a in layout.addresses if ":" not in a],
+                                      layout.tlsa_hex)
             first = b["counters"].get(prefix, 0) + 1
             names = [f"{prefix}-{i}.{PARENT}" for i in range(first, first + n)]
             taken = [x for x in names if x in self.domains or x in self.bulk]
@@ -512,20 +533,55 @@ class Bed:
             b["counters"][prefix] = first + n - 1
             if not names:
                 return []
+            # Prosody activates the new hosts (~8 ms each, on one core) while zones are signed.
+            generation = self._serve_bulk(names, target_hosts) if serve else None
             jobs = [(x, os.path.join(self._zone_dir(x), f"{x}.zone")) for x in names]
-            b["signer"] = bbulk.sign_zones(jobs, b["layout"], b["keys"], signer=signer)
+            b["signer"] = bbulk.sign_zones(jobs, layout, b["keys"], signer=signer)
             ns = _ns_of(["ns1"])
             for x, path in jobs:
-                self.bulk[x] = self._bulk_domain(x, path, ns)
+                self.bulk[x] = self._bulk_domain(x, path, ns, layout)
                 self._delegations[x] = self.bulk[x].delegation
             self.named.add_bulk_zones(dict(jobs))
             self._publish_parent()
             self._wait_bulk(names)
+            if serve:
+                main.wait_applied(generation, timeout=30.0 + 0.05 * len(main.hosts))
+                for x in names:
+                    d = self.bulk[x]
+                    d.certs["main"] = b["served"][x]
+                    d.endpoints = [Endpoint(service=s, target=t.name, address=a, port=p,
+                                            server="main", certs=[d.cert], shows=[])
+                                   for t in d.targets for s, p in t.ports.items()
+                                   for a in t.addresses]
             return names
 
-    def _bulk_domain(self, name, path, ns):
+    def _serve_bulk(self, names, target_hosts):
+        """Declare lean VirtualHosts on the main Prosody for the bulk domains `names` (and
+        their SRV targets) with certificates naming them; start the reload and return its
+        generation (for wait_applied)."""
         b = self._bulk
-        layout, cert = b["layout"], b["cert"]
+        main = self.servers["main"]
+        per_cert = max(1, BULK_NAMES_PER_CERT // (2 if target_hosts else 1))
+        groups = [names[i:i + per_cert] for i in range(0, len(names), per_cert)]
+
+        def issue(group):
+            hosts = [h for x in group for h in ([x, f"xmpp.{x}"] if target_hosts else [x])]
+            return group, hosts, self.ca.issue(f"bulk-{group[0]}", cn=group[0], dns=hosts,
+                                               key=b["cert"].key)
+
+        # Three openssl runs per certificate; the CA signs one at a time.
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+            issued = list(pool.map(issue, groups))
+        for group, hosts, cert in issued:
+            for h in hosts:
+                main.set_host(h, cert, lean=True)
+            for x in group:
+                b["served"][x] = cert
+        return main.apply(wait=False)
+
+    def _bulk_domain(self, name, path, ns, layout=None):
+        b = self._bulk
+        layout, cert = layout or b["layout"], b["cert"]
         spec = DomainSpec(name=name, kind="bulk")
         target = f"xmpp.{name}"
         srv = {}
@@ -560,6 +616,7 @@ class Bed:
             return None
         layout = self._bulk["layout"]
         return {"count": len(self.bulk), "names": list(self.bulk), "signer": self._bulk["signer"],
+                "served": list(self._bulk["served"]),
                 "layout": {"target": "xmpp.<name>", "addresses": list(layout.addresses),
                            "ports": dict(layout.ports), "tlsa": f"3 1 1 {layout.tlsa_hex}",
                            "cert": self._bulk["cert"].chain, "key": self._bulk["cert"].key,
