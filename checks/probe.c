@@ -280,13 +280,49 @@ static void probe_tls_error(char *buf, size_t len, int ssl_err)
 
 /* --- verification of the presented chain ---------------------------------------------- */
 
+/*
+ * The presented chain decoded once into our own certificates: the leaf's
+ * description and every TLSA record's own match use it (decoding is the
+ * costly part of a verified handshake in OpenSSL 3: do it once per cert).
+ */
+struct probe_chain {
+	struct cert *certs[FACTS_MAX_CHAIN];
+	size_t n;
+};
+
+static void probe_chain_decode(STACK_OF(X509) * chain, struct probe_chain *ret)
+{
+	int n = chain != NULL ? sk_X509_num(chain) : 0;
+	int i;
+
+	memset(ret, 0, sizeof(*ret));
+	for (i = 0; i < n && ret->n < FACTS_MAX_CHAIN; i++) {
+		unsigned char *der = NULL;
+		int len = i2d_X509(sk_X509_value(chain, i), &der);
+
+		if (len <= 0 || cert_parse(der, (size_t)len, &ret->certs[ret->n]) < 0) {
+			ret->certs[ret->n] = NULL; /* an undecodable certificate matches nothing */
+		}
+		ret->n++;
+		OPENSSL_free(der);
+	}
+}
+
+static void probe_chain_release(struct probe_chain *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		cert_free(c->certs[i]);
+	}
+	c->n = 0;
+}
+
 /* Each record on its own (no digest agility): does it match the chain? */
-static void probe_match_records(struct probe *pr, STACK_OF(X509) * chain)
+static void probe_match_records(struct probe *pr, const struct probe_chain *chain)
 {
 	struct probe_facts *out = pr->out;
-	int n = sk_X509_num(chain);
-	size_t i;
-	int depth;
+	size_t i, depth;
 
 	for (i = 0; i < pr->req.n_tlsa && i < FACTS_MAX_TLSA; i++) {
 		const struct tlsa_facts *t = &pr->req.tlsa[i];
@@ -296,24 +332,18 @@ static void probe_match_records(struct probe *pr, STACK_OF(X509) * chain)
 		if (!tlsa_is_known(t->usage, t->selector, t->mtype)) {
 			continue;
 		}
-		for (depth = ee ? 0 : 1; depth < (ee ? 1 : n); depth++) {
-			X509 *x = sk_X509_value(chain, depth);
-			unsigned char *der = NULL;
-			int len = i2d_X509(x, &der);
-			struct cert *c = NULL;
+		/* End-entity usages pin the leaf; trust-anchor usages a certificate above it. */
+		for (depth = ee ? 0 : 1; depth < (ee ? 1 : chain->n) && !out->tlsa_match[i];
+		     depth++) {
 			struct tlsa_record rec = {0};
 
-			if (len > 0 && cert_parse(der, (size_t)len, &c) == 0 &&
-			    tlsa_from_cert(c, t->usage, t->selector, t->mtype, &rec) == 0 &&
+			if (chain->certs[depth] != NULL &&
+			    tlsa_from_cert(chain->certs[depth], t->usage, t->selector, t->mtype,
+					   &rec) == 0 &&
 			    rec.len == t->len && memcmp(rec.data, t->data, t->len) == 0) {
 				out->tlsa_match[i] = 1;
 			}
 			tlsa_record_release(&rec);
-			cert_free(c);
-			OPENSSL_free(der);
-			if (out->tlsa_match[i]) {
-				break;
-			}
 		}
 	}
 }
@@ -400,17 +430,14 @@ static void probe_collect(struct probe *pr)
 		X509_digest(sk_X509_value(chain, i), EVP_sha256(), out->chain_sha256[i], &md_len);
 	}
 	if (n > 0) {
-		unsigned char *der = NULL;
-		int len = i2d_X509(sk_X509_value(chain, 0), &der);
-		struct cert *leaf = NULL;
+		struct probe_chain decoded;
 
-		if (len > 0 && cert_parse(der, (size_t)len, &leaf) == 0 &&
-		    cert_info_get(leaf, &out->leaf) == 0) {
+		probe_chain_decode(chain, &decoded);
+		if (decoded.certs[0] != NULL && cert_info_get(decoded.certs[0], &out->leaf) == 0) {
 			out->has_leaf = true;
 		}
-		cert_free(leaf);
-		OPENSSL_free(der);
-		probe_match_records(pr, chain);
+		probe_match_records(pr, &decoded);
+		probe_chain_release(&decoded);
 		probe_pkix(pr, chain);
 	}
 	probe_dane_verdict(pr);
