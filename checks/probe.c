@@ -281,31 +281,44 @@ static void probe_tls_error(char *buf, size_t len, int ssl_err)
 /* --- verification of the presented chain ---------------------------------------------- */
 
 /*
- * The presented chain decoded once into our own certificates: the leaf's
- * description and every TLSA record's own match use it (decoding is the
- * costly part of a verified handshake in OpenSSL 3: do it once per cert).
+ * The presented chain, each certificate decoded into our own type at most
+ * once and only when needed (decoding is the costly part of a verified
+ * handshake in OpenSSL 3): the leaf always, a CA only for a trust-anchor record.
  */
 struct probe_chain {
+	STACK_OF(X509) * x509;
 	struct cert *certs[FACTS_MAX_CHAIN];
+	bool tried[FACTS_MAX_CHAIN];
 	size_t n;
 };
 
-static void probe_chain_decode(STACK_OF(X509) * chain, struct probe_chain *ret)
+static void probe_chain_init(STACK_OF(X509) * chain, struct probe_chain *ret)
 {
 	int n = chain != NULL ? sk_X509_num(chain) : 0;
-	int i;
 
 	memset(ret, 0, sizeof(*ret));
-	for (i = 0; i < n && ret->n < FACTS_MAX_CHAIN; i++) {
-		unsigned char *der = NULL;
-		int len = i2d_X509(sk_X509_value(chain, i), &der);
+	ret->x509 = chain;
+	ret->n = n < FACTS_MAX_CHAIN ? (size_t)n : FACTS_MAX_CHAIN;
+}
 
-		if (len <= 0 || cert_parse(der, (size_t)len, &ret->certs[ret->n]) < 0) {
-			ret->certs[ret->n] = NULL; /* an undecodable certificate matches nothing */
+/* The certificate at depth, or NULL if it does not decode (it then matches nothing). */
+static const struct cert *probe_chain_get(struct probe_chain *c, size_t depth)
+{
+	unsigned char *der = NULL;
+	int len;
+
+	if (depth >= c->n) {
+		return NULL;
+	}
+	if (!c->tried[depth]) {
+		c->tried[depth] = true;
+		len = i2d_X509(sk_X509_value(c->x509, (int)depth), &der);
+		if (len <= 0 || cert_parse(der, (size_t)len, &c->certs[depth]) < 0) {
+			c->certs[depth] = NULL;
 		}
-		ret->n++;
 		OPENSSL_free(der);
 	}
+	return c->certs[depth];
 }
 
 static void probe_chain_release(struct probe_chain *c)
@@ -319,7 +332,7 @@ static void probe_chain_release(struct probe_chain *c)
 }
 
 /* Each record on its own (no digest agility): does it match the chain? */
-static void probe_match_records(struct probe *pr, const struct probe_chain *chain)
+static void probe_match_records(struct probe *pr, struct probe_chain *chain)
 {
 	struct probe_facts *out = pr->out;
 	size_t i, depth;
@@ -337,9 +350,10 @@ static void probe_match_records(struct probe *pr, const struct probe_chain *chai
 		     depth++) {
 			struct tlsa_record rec = {0};
 
-			if (chain->certs[depth] != NULL &&
-			    tlsa_from_cert(chain->certs[depth], t->usage, t->selector, t->mtype,
-					   &rec) == 0 &&
+			const struct cert *c = probe_chain_get(chain, depth);
+
+			if (c != NULL &&
+			    tlsa_from_cert(c, t->usage, t->selector, t->mtype, &rec) == 0 &&
 			    rec.len == t->len && memcmp(rec.data, t->data, t->len) == 0) {
 				out->tlsa_match[i] = 1;
 			}
@@ -431,9 +445,11 @@ static void probe_collect(struct probe *pr)
 	}
 	if (n > 0) {
 		struct probe_chain decoded;
+		const struct cert *leaf;
 
-		probe_chain_decode(chain, &decoded);
-		if (decoded.certs[0] != NULL && cert_info_get(decoded.certs[0], &out->leaf) == 0) {
+		probe_chain_init(chain, &decoded);
+		leaf = probe_chain_get(&decoded, 0);
+		if (leaf != NULL && cert_info_get(leaf, &out->leaf) == 0) {
 			out->has_leaf = true;
 		}
 		probe_match_records(pr, &decoded);
