@@ -8,6 +8,7 @@ import json
 import subprocess
 
 import pytest
+from xdanebin import codes, findings
 
 
 def check(xdane, bed, *domains, services=(), extra=()):
@@ -20,16 +21,6 @@ def check(xdane, bed, *domains, services=(), extra=()):
     assert p.returncode in (0, 1, 2), f"exit {p.returncode}: {p.stderr}"
     doc = json.loads(p.stdout)
     return p.returncode, {d["domain"]: d for d in doc["domains"]}
-
-
-def codes(report, min_severity="warning"):
-    order = ["ok", "info", "warning", "critical"]
-    return sorted({f["code"] for f in report["findings"]
-                   if order.index(f["severity"]) >= order.index(min_severity)})
-
-
-def findings(report, code):
-    return [f for f in report["findings"] if f["code"] == code]
 
 
 def test_healthy_service_domain(xdane, bed):

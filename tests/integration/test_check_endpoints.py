@@ -6,6 +6,7 @@ and the endpoint findings, each test breaking exactly one thing."""
 import json
 
 import pytest
+from xdanebin import codes, findings
 
 SERVICES = ("xmpp-client", "xmpp-server", "xmpps-client", "xmpps-server")
 
@@ -20,16 +21,6 @@ def check(xdane, bed, *domains, extra=()):
 
 def endpoints(report):
     return [(s["service"], e) for s in report["services"] for e in s["endpoints"]]
-
-
-def codes(report, min_severity="warning"):
-    order = ["ok", "info", "warning", "critical"]
-    return sorted({f["code"] for f in report["findings"]
-                   if order.index(f["severity"]) >= order.index(min_severity)})
-
-
-def findings(report, code):
-    return [f for f in report["findings"] if f["code"] == code]
 
 
 def test_healthy_endpoints_all_three_verdicts(xdane, bed):

@@ -33,3 +33,17 @@ class Xdane:
         p = self.run(*args, **kwargs)
         assert p.returncode == 0, f"xdane {args}: exit {p.returncode}: {p.stderr}"
         return p.stdout
+
+
+SEVERITIES = ["ok", "info", "warning", "critical"]
+
+
+def codes(report, min_severity="warning"):
+    """The sorted finding codes of a DOMAIN_REPORT at min_severity or above."""
+    return sorted({f["code"] for f in report["findings"]
+                   if SEVERITIES.index(f["severity"]) >= SEVERITIES.index(min_severity)})
+
+
+def findings(report, code):
+    """The findings of a DOMAIN_REPORT with that code."""
+    return [f for f in report["findings"] if f["code"] == code]
