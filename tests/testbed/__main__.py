@@ -7,7 +7,6 @@ import argparse
 import json
 import signal
 import sys
-import threading
 import time
 
 from .bed import Bed
@@ -16,10 +15,12 @@ from .proc import BedError
 
 
 def _up(args):
-    stop = threading.Event()
+    # A plain flag, not a threading.Event: Event.set() in a signal handler deadlocks when the
+    # signal lands while the main thread holds the Event's lock inside Event.wait().
+    stopping = []
 
     def on_signal(signum, frame):
-        stop.set()
+        stopping.append(signum)
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     bed = Bed(args.dir, prosody_log_level=args.prosody_log_level)
@@ -37,7 +38,8 @@ def _up(args):
         sys.stdout.flush()
         print(f"testbed: up in {bed.startup_seconds} s in {bed.dir}; "
               "SIGINT or SIGTERM stops it", file=sys.stderr)
-        while not stop.wait(0.5):
+        while not stopping:
+            time.sleep(0.5)
             for proc in bed.processes():
                 if not proc.alive():
                     raise proc.fail("exited on its own")
