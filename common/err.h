@@ -23,7 +23,9 @@
 	X(ERR_UNSUPPORTED, "unsupported parameter")                    \
 	X(ERR_NO_KSK, "no key-signing key (DNSKEY with the SEP flag)") \
 	X(ERR_CRYPTO, "cryptographic library failure")                 \
-	X(ERR_DNS, "DNS library failure")
+	X(ERR_DNS, "DNS library failure")                              \
+	X(ERR_NOT_FOUND, "no such entry")                              \
+	X(ERR_STATEDB, "state database failure")
 
 enum err_index {
 #define ERR_INDEX_(name, msg) name##_INDEX,

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* render: being written (see render.h). */
+#include "daemon/render.h"

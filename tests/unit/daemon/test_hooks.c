@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests for daemon/hooks: being written. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "daemon/hooks.h"
+
+static void placeholder(void **state)
+{
+	(void)state;
+	assert_int_equal(1, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {cmocka_unit_test(placeholder)};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
