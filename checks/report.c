@@ -414,8 +414,7 @@ void report_free(struct report *r)
 	free(r);
 }
 
-int report_set(struct report *r, size_t index, const struct domain_facts *f,
-	       const struct findings *fl)
+json_t *report_domain(const struct domain_facts *f, const struct findings *fl)
 {
 	struct strlist notes = {0};
 	const char *state = facts_dnssec_state_name(judge_domain_dnssec(f));
@@ -423,7 +422,7 @@ int report_set(struct report *r, size_t index, const struct domain_facts *f,
 
 	if (report_notes(f, &notes) < 0) {
 		strlist_release(&notes);
-		return -ENOMEM;
+		return NULL;
 	}
 	o = json_pack("{s:o, s:s, s:o, s:f, s:{s:s, s:o}, s:o, s:o, s:o, s:o}", "domain",
 		      report_name(f->domain), "status", severity_name(findings_worst(fl)),
@@ -433,6 +432,27 @@ int report_set(struct report *r, size_t index, const struct domain_facts *f,
 		      "services", report_services(f), "zone", report_zone(f), "findings",
 		      report_findings(fl), "notes", certview_string_array(&notes));
 	strlist_release(&notes);
+	return o;
+}
+
+json_t *report_domain_error(const char *domain, const char *error, int64_t checked_at)
+{
+	json_t *o = json_pack("{s:o, s:s, s:s}", "domain", report_name(domain), "status", "unknown",
+			      "error", error);
+
+	if (o != NULL && checked_at != 0 &&
+	    json_object_set_new(o, "checked_at", report_time(checked_at)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+int report_set(struct report *r, size_t index, const struct domain_facts *f,
+	       const struct findings *fl)
+{
+	json_t *o = report_domain(f, fl);
+
 	if (o == NULL || json_array_set_new(r->domains, index, o) < 0) {
 		return -ENOMEM;
 	}
@@ -441,8 +461,7 @@ int report_set(struct report *r, size_t index, const struct domain_facts *f,
 
 int report_set_error(struct report *r, size_t index, const char *domain, const char *error)
 {
-	json_t *o = json_pack("{s:o, s:s, s:s}", "domain", report_name(domain), "status", "unknown",
-			      "error", error);
+	json_t *o = report_domain_error(domain, error, 0);
 
 	if (o == NULL || json_array_set_new(r->domains, index, o) < 0) {
 		return -ENOMEM;

@@ -7,7 +7,9 @@
 #ifndef XDANE_CHECKS_REPORT_H
 #define XDANE_CHECKS_REPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "checks/facts.h"
@@ -26,6 +28,12 @@ int report_set(struct report *r, size_t index, const struct domain_facts *f,
 
 /* Puts a domain that could not be checked (status "unknown", error) at index. */
 int report_set_error(struct report *r, size_t index, const char *domain, const char *error);
+
+/* The DOMAIN_REPORT of a finished check, a new reference (NULL: out of memory). */
+json_t *report_domain(const struct domain_facts *f, const struct findings *fl);
+
+/* That of a domain that could not be checked; checked_at 0 leaves the time out. */
+json_t *report_domain_error(const char *domain, const char *error, int64_t checked_at);
 
 /* The whole document as text (pretty-printed, newline-terminated). */
 int report_json(const struct report *r, char **ret);

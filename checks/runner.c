@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Worker threads for many checks. Each worker owns an event base and a
- * resolver (created by the calling thread, used only by the worker); the
- * only shared state is the index of the next domain, taken atomically.
+ * resolver (created by the calling thread, used only by the worker). In a
+ * run (runner_run) the workers take their shard of one list of domains and
+ * end when it is done; started (runner_start) they live until runner_stop
+ * and take jobs from a queue of their own, fed by runner_submit from any
+ * thread and woken through a pipe.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -32,6 +37,17 @@ struct runner {
 	struct runner_opts opts;
 	struct runner_worker *workers;
 	unsigned n_workers;
+	unsigned n_started; /* worker threads running since runner_start */
+	bool started;	    /* runner_start: the workers run until runner_stop */
+};
+
+/* A check submitted to a started runner, queued until its worker has a free slot. */
+struct runner_job {
+	struct runner_job *next;
+	runner_job_fn fn;
+	void *arg;
+	unsigned services;
+	char domain[];
 };
 
 struct runner_worker;
@@ -39,14 +55,17 @@ struct runner_worker;
 struct runner_slot {
 	struct runner_worker *w;
 	size_t index;
+	struct runner_job *job; /* started runner: the job, else NULL (index of the run) */
 	struct dnscheck *check;
 	struct event *deadline;
 	bool given_up; /* deadline passed: the check is freed after the resolver */
 	struct runner_slot *next_given_up;
+	struct runner_slot *prev, *next; /* the worker's running slots */
 };
 
 struct runner_worker {
 	struct runner_shared *sh;
+	const struct runner_opts *opts;
 	struct event_base *base;
 	struct resolver *res;
 	struct prober *prober;
@@ -56,10 +75,54 @@ struct runner_worker {
 	size_t running;
 	bool exhausted; /* no domain left to take */
 	struct runner_slot *given_up;
+	struct runner_slot *slots; /* running */
 	pthread_t thread;
+	/* Started runner: the queue (under lock) and the pipe that wakes the loop for it. */
+	pthread_mutex_t lock;
+	bool lock_made;
+	struct runner_job *queue, *queue_tail;
+	bool stopping;
+	int wake[2];
+	struct event *wake_ev;
 };
 
 static void runner_fill(struct runner_worker *w);
+
+static void runner_slot_link(struct runner_worker *w, struct runner_slot *slot)
+{
+	slot->prev = NULL;
+	slot->next = w->slots;
+	if (w->slots != NULL) {
+		w->slots->prev = slot;
+	}
+	w->slots = slot;
+}
+
+static void runner_slot_unlink(struct runner_worker *w, struct runner_slot *slot)
+{
+	if (slot->prev != NULL) {
+		slot->prev->next = slot->next;
+	} else {
+		w->slots = slot->next;
+	}
+	if (slot->next != NULL) {
+		slot->next->prev = slot->prev;
+	}
+	slot->prev = slot->next = NULL;
+}
+
+/* Tells the owner of a slot how its check ended: facts, or an error. */
+static void runner_report(struct runner_worker *w, struct runner_slot *slot,
+			  const struct domain_facts *f, const char *error)
+{
+	if (slot->job != NULL) {
+		slot->job->fn(slot->job->arg, f, error);
+		free(slot->job);
+		slot->job = NULL;
+	} else {
+		w->sh->fn(w->sh->arg, slot->index, f, error);
+	}
+}
 
 static void runner_slot_end(struct runner_worker *w, struct runner_slot *slot)
 {
@@ -67,9 +130,10 @@ static void runner_slot_end(struct runner_worker *w, struct runner_slot *slot)
 		event_free(slot->deadline);
 		slot->deadline = NULL;
 	}
+	runner_slot_unlink(w, slot);
 	w->running--;
 	runner_fill(w);
-	if (w->running == 0 && w->exhausted) {
+	if (w->running == 0 && w->exhausted && w->sh != NULL) {
 		event_base_loopbreak(w->base);
 	}
 }
@@ -82,7 +146,7 @@ static void runner_on_done(void *arg, struct dnscheck *c, struct domain_facts *f
 	if (slot->given_up) {
 		return; /* reported already; freed with the worker */
 	}
-	w->sh->fn(w->sh->arg, slot->index, f, NULL);
+	runner_report(w, slot, f, NULL);
 	dnscheck_free(c);
 	slot->check = NULL;
 	runner_slot_end(w, slot);
@@ -97,8 +161,8 @@ static void runner_on_deadline(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	snprintf(why, sizeof(why), "not finished within %u s", w->sh->opts->timeout_s);
-	w->sh->fn(w->sh->arg, slot->index, NULL, why);
+	snprintf(why, sizeof(why), "not finished within %u s", w->opts->timeout_s);
+	runner_report(w, slot, NULL, why);
 	/* Its lookups still point at it until the resolver is freed. */
 	slot->given_up = true;
 	slot->next_given_up = w->given_up;
@@ -106,30 +170,42 @@ static void runner_on_deadline(evutil_socket_t fd, short what, void *arg)
 	runner_slot_end(w, slot);
 }
 
-static void runner_start(struct runner_worker *w, size_t index)
+/* Starts the check of index (a run) or of job (a started runner), which it then owns. */
+static void runner_check(struct runner_worker *w, size_t index, struct runner_job *job)
 {
 	struct runner_slot *slot = calloc(1, sizeof(*slot));
-	struct timeval tv = {(time_t)w->sh->opts->timeout_s, 0};
+	struct timeval tv = {(time_t)w->opts->timeout_s, 0};
+	struct dnscheck_opts dns = w->dns;
+	const char *domain = job != NULL ? job->domain : w->sh->domains[index];
 	int r = -ENOMEM;
 
-	w->running++;
 	if (slot == NULL) {
-		w->sh->fn(w->sh->arg, index, NULL, err_str(r));
-		w->running--;
+		struct runner_slot tmp = {.w = w, .index = index, .job = job};
+
+		runner_report(w, &tmp, NULL, err_str(r));
 		return;
 	}
+	w->running++;
 	slot->w = w;
 	slot->index = index;
+	slot->job = job;
+	runner_slot_link(w, slot);
+	if (job != NULL) {
+		/* A long-lived worker: the time of this check, and the services it asks for. */
+		dns.now = (int64_t)time(NULL);
+		dns.services = job->services;
+	}
 	slot->deadline = evtimer_new(w->base, runner_on_deadline, slot);
 	if (slot->deadline != NULL && evtimer_add(slot->deadline, &tv) == 0) {
-		r = dnscheck_start(w->base, w->res, w->sh->domains[index], &w->dns, runner_on_done,
-				   slot, &slot->check);
+		r = dnscheck_start(w->base, w->res, domain, &dns, runner_on_done, slot,
+				   &slot->check);
 	}
 	if (r < 0) {
-		w->sh->fn(w->sh->arg, index, NULL, err_str(r));
+		runner_report(w, slot, NULL, err_str(r));
 		if (slot->deadline != NULL) {
 			event_free(slot->deadline);
 		}
+		runner_slot_unlink(w, slot);
 		free(slot);
 		w->running--;
 	}
@@ -154,11 +230,37 @@ static unsigned runner_shard(const char *name, unsigned n_workers)
 	return h % n_workers;
 }
 
+/* Started runner: takes queued jobs until RUNNER_PARALLEL are in flight. */
+static void runner_fill_jobs(struct runner_worker *w)
+{
+	struct runner_job *job;
+
+	while (w->running < RUNNER_PARALLEL) {
+		pthread_mutex_lock(&w->lock);
+		job = w->stopping ? NULL : w->queue;
+		if (job != NULL) {
+			w->queue = job->next;
+			if (w->queue == NULL) {
+				w->queue_tail = NULL;
+			}
+		}
+		pthread_mutex_unlock(&w->lock);
+		if (job == NULL) {
+			return;
+		}
+		runner_check(w, 0, job);
+	}
+}
+
 /* Takes this shard's domains until RUNNER_PARALLEL are in flight or none are left. */
 static void runner_fill(struct runner_worker *w)
 {
 	const struct runner_shared *sh = w->sh;
 
+	if (sh == NULL) {
+		runner_fill_jobs(w);
+		return;
+	}
 	while (!w->exhausted && w->running < RUNNER_PARALLEL) {
 		while (w->next < sh->n &&
 		       runner_shard(sh->domains[w->next], sh->n_workers) != w->id) {
@@ -168,7 +270,7 @@ static void runner_fill(struct runner_worker *w)
 			w->exhausted = true;
 			break;
 		}
-		runner_start(w, w->next++);
+		runner_check(w, w->next++, NULL);
 	}
 }
 
@@ -188,13 +290,38 @@ static void *runner_thread(void *arg)
 static void runner_worker_cleanup(struct runner_worker *w)
 {
 	struct runner_slot *slot;
+	struct runner_job *job;
 
+	/* Checks still running when a started runner stopped: dropped like given-up ones. */
+	while ((slot = w->slots) != NULL) {
+		runner_slot_unlink(w, slot);
+		if (slot->deadline != NULL) {
+			event_free(slot->deadline);
+		}
+		free(slot->job);
+		slot->next_given_up = w->given_up;
+		w->given_up = slot;
+	}
 	resolver_free(w->res); /* first: given-up checks still own lookups */
 	w->res = NULL;
 	while ((slot = w->given_up) != NULL) {
 		w->given_up = slot->next_given_up;
 		dnscheck_free(slot->check); /* cancels its probes */
 		free(slot);
+	}
+	while ((job = w->queue) != NULL) {
+		w->queue = job->next;
+		free(job);
+	}
+	if (w->wake_ev != NULL) {
+		event_free(w->wake_ev);
+	}
+	if (w->wake[0] >= 0) {
+		close(w->wake[0]);
+		close(w->wake[1]);
+	}
+	if (w->lock_made) {
+		pthread_mutex_destroy(&w->lock);
 	}
 	prober_free(w->prober);
 	if (w->base != NULL) {
@@ -242,7 +369,11 @@ int runner_new(const struct runner_opts *o, size_t n_hint, struct runner **ret, 
 		return -ENOMEM;
 	}
 	for (i = 0; i < r->n_workers; i++) {
+		r->workers[i].wake[0] = r->workers[i].wake[1] = -1;
+	}
+	for (i = 0; i < r->n_workers; i++) {
 		r->workers[i].id = i;
+		r->workers[i].opts = &r->opts;
 		/* The cap is over all workers: split it, every worker keeping at least one. */
 		ro.max_inflight = total / r->n_workers + (i < total % r->n_workers ? 1 : 0);
 		if (ro.max_inflight == 0) {
@@ -292,6 +423,134 @@ int runner_run(struct runner *r, const char *const *domains, size_t n, runner_fn
 	return 0;
 }
 
+/* The wake pipe is readable: jobs were queued, or the runner stops. */
+static void runner_on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct runner_worker *w = arg;
+	char buf[64];
+	bool stopping;
+
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0) {
+	}
+	pthread_mutex_lock(&w->lock);
+	stopping = w->stopping;
+	pthread_mutex_unlock(&w->lock);
+	if (stopping) {
+		event_base_loopbreak(w->base);
+		return;
+	}
+	runner_fill_jobs(w);
+}
+
+static void *runner_serve(void *arg)
+{
+	struct runner_worker *w = arg;
+
+	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+static int runner_worker_prepare(struct runner_worker *w)
+{
+	if (pthread_mutex_init(&w->lock, NULL) != 0) {
+		return -ENOMEM;
+	}
+	w->lock_made = true;
+	if (pipe2(w->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+		w->wake[0] = w->wake[1] = -1;
+		return -errno;
+	}
+	w->wake_ev = event_new(w->base, w->wake[0], EV_READ | EV_PERSIST, runner_on_wake, w);
+	if (w->wake_ev == NULL || event_add(w->wake_ev, NULL) < 0) {
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void runner_wake(struct runner_worker *w)
+{
+	ssize_t n = write(w->wake[1], "", 1);
+
+	(void)n; /* a full pipe is already a wake-up */
+}
+
+int runner_start(struct runner *r)
+{
+	unsigned i;
+	int rc;
+
+	if (r->started) {
+		return -EALREADY;
+	}
+	for (i = 0; i < r->n_workers; i++) {
+		rc = runner_worker_prepare(&r->workers[i]);
+		if (rc < 0) {
+			return rc;
+		}
+	}
+	for (i = 0; i < r->n_workers; i++) {
+		rc = pthread_create(&r->workers[i].thread, NULL, runner_serve, &r->workers[i]);
+		if (rc != 0) {
+			r->n_started = i;
+			runner_stop(r);
+			return -rc;
+		}
+	}
+	r->n_started = r->n_workers;
+	r->started = true;
+	return 0;
+}
+
+int runner_submit(struct runner *r, const char *domain, unsigned services, runner_job_fn fn,
+		  void *arg)
+{
+	size_t len = strlen(domain);
+	struct runner_job *job;
+	struct runner_worker *w;
+
+	if (!r->started) {
+		return -EINVAL;
+	}
+	job = malloc(sizeof(*job) + len + 1);
+	if (job == NULL) {
+		return -ENOMEM;
+	}
+	job->next = NULL;
+	job->fn = fn;
+	job->arg = arg;
+	job->services = services;
+	memcpy(job->domain, domain, len + 1);
+	w = &r->workers[runner_shard(domain, r->n_workers)];
+	pthread_mutex_lock(&w->lock);
+	if (w->queue_tail != NULL) {
+		w->queue_tail->next = job;
+	} else {
+		w->queue = job;
+	}
+	w->queue_tail = job;
+	pthread_mutex_unlock(&w->lock);
+	runner_wake(w);
+	return 0;
+}
+
+void runner_stop(struct runner *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_started; i++) {
+		pthread_mutex_lock(&r->workers[i].lock);
+		r->workers[i].stopping = true;
+		pthread_mutex_unlock(&r->workers[i].lock);
+		runner_wake(&r->workers[i]);
+	}
+	for (i = 0; i < r->n_started; i++) {
+		pthread_join(r->workers[i].thread, NULL);
+	}
+	r->n_started = 0;
+	r->started = false;
+}
+
 unsigned runner_inflight_peak(const struct runner *r)
 {
 	unsigned i, sum = 0;
@@ -309,6 +568,7 @@ void runner_free(struct runner *r)
 	if (r == NULL) {
 		return;
 	}
+	runner_stop(r);
 	for (i = 0; r->workers != NULL && i < r->n_workers; i++) {
 		runner_worker_cleanup(&r->workers[i]);
 	}

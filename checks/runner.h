@@ -49,6 +49,27 @@ int runner_new(const struct runner_opts *o, size_t n_hint, struct runner **ret, 
 /* Checks the n domains and returns when all are done: 0 or -ENOMEM. */
 int runner_run(struct runner *r, const char *const *domains, size_t n, runner_fn fn, void *arg);
 
+/*
+ * A started runner (the daemon's): the workers run until runner_stop and
+ * check the domains submitted to them, each at the time it starts (so `now`
+ * of the options is not used) and for the services given. fn runs once per
+ * job on the worker's thread, with the facts or an error.
+ */
+typedef void (*runner_job_fn)(void *arg, const struct domain_facts *f, const char *error);
+
+/* Starts the worker threads. Returns 0 or a negative code; runner_run is not used after. */
+int runner_start(struct runner *r);
+
+/*
+ * Queues a check of domain (copied) for its worker: thread-safe, never
+ * blocks on a check. Returns 0, -EINVAL when not started, or -ENOMEM.
+ */
+int runner_submit(struct runner *r, const char *domain, unsigned services, runner_job_fn fn,
+		  void *arg);
+
+/* Stops and joins the workers; checks still queued or running are dropped without fn. */
+void runner_stop(struct runner *r);
+
 /* The most DNS queries that were in flight at once, summed over the workers (>= the truth). */
 unsigned runner_inflight_peak(const struct runner *r);
 
