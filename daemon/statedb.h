@@ -25,9 +25,9 @@ struct statedb;
 
 /* Where a finding stands for alerting (DESIGN.md "Alerts"). */
 enum alert_state {
-	ALERT_NONE = 0,	  /* below warning, or not held for `consecutive` checks yet */
-	ALERT_FIRING,	  /* held for `consecutive` checks: fired */
-	ALERT_RESOLVING,  /* firing, absent for fewer than `consecutive` checks */
+	ALERT_NONE = 0,	 /* below warning, or not held for `consecutive` checks yet */
+	ALERT_FIRING,	 /* held for `consecutive` checks: fired */
+	ALERT_RESOLVING, /* firing, absent for fewer than `consecutive` checks */
 };
 
 /*
@@ -43,7 +43,7 @@ struct statedb_finding {
 	struct finding f; /* as last seen */
 	int64_t first_seen;
 	int64_t last_seen;
-	int64_t cleared; /* 0 while active; else when it was first absent */
+	int64_t cleared;      /* 0 while active; else when it was first absent */
 	unsigned present_run; /* consecutive checks it was present (0 when absent) */
 	unsigned absent_run;  /* consecutive checks it was absent since last present */
 	enum alert_state alert;
@@ -90,11 +90,10 @@ const char *statedb_error(const struct statedb *db);
  * (first_seen preserved across checks and restarts) and *transitions the
  * number of transitions queued. All or nothing: on failure nothing changed.
  */
-int statedb_record_check(struct statedb *db, const char *domain, int64_t now,
-			 enum severity status, const char *report_json,
-			 const struct findings *found, unsigned consecutive,
-			 const char *const *hooks, size_t n_hooks, struct statedb_findings *active,
-			 size_t *transitions);
+int statedb_record_check(struct statedb *db, const char *domain, int64_t now, enum severity status,
+			 const char *report_json, const struct findings *found,
+			 unsigned consecutive, const char *const *hooks, size_t n_hooks,
+			 struct statedb_findings *active, size_t *transitions);
 
 /*
  * A domain that could not be checked (deadline, error): records the error
@@ -114,7 +113,12 @@ int statedb_reports_each(struct statedb *db,
 /* The active findings of domain (cleared == 0), ordered by first_seen then key. */
 int statedb_active(struct statedb *db, const char *domain, struct statedb_findings *ret);
 
-/* The findings of every domain that are ALERT_FIRING or ALERT_RESOLVING (for re-sending). */
+/*
+ * The findings of every domain that are ALERT_FIRING or ALERT_RESOLVING (for
+ * re-sending), by domain. (*domains)[i] is the domain of ret->v[i]; the array
+ * and its strings are one malloc'd block, so free(*domains) releases it all
+ * (NULL when there are none).
+ */
 int statedb_firing(struct statedb *db, struct statedb_findings *ret, char ***domains);
 
 void statedb_findings_release(struct statedb_findings *l);
