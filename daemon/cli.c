@@ -12,6 +12,7 @@
 
 #include "daemon/checkcmd.h"
 #include "daemon/cli.h"
+#include "daemon/ctl.h"
 #include "daemon/records.h"
 
 struct cli_command {
@@ -25,6 +26,9 @@ static const struct cli_command cli_commands[] = {
 	{"cert", records_cert_main, "describe a certificate: identities, dates, key, TLSA data"},
 	{"tlsa", records_tlsa_main, "print a TLSA record for a certificate or key"},
 	{"ds", records_ds_main, "print DS records for the key-signing keys in a DNSKEY file"},
+	{"status", ctl_status_main, "show what xdaned last saw (all domains, or one)"},
+	{"trigger", ctl_trigger_main, "have xdaned check a domain now"},
+	{"reload", ctl_reload_main, "have xdaned re-read its config"},
 };
 
 static void cli_usage(FILE *out)

@@ -39,10 +39,20 @@ static cfg_opt_t config_rollover_opts[] = {
 	CFG_END(),
 };
 
+static cfg_opt_t config_finding_opts[] = {
+	CFG_STR("severity", NULL, CFGF_NODEFAULT),
+	CFG_END(),
+};
+
+/* A domain's own settings; margins and severities left out fall back to the global ones. */
 static cfg_opt_t config_domain_opts[] = {
 	CFG_STR_LIST("services", "{xmpp-client, xmpp-server, xmpps-client, xmpps-server}",
 		     CFGF_NONE),
 	CFG_INT("interval", 0, CFGF_NONE), /* 0: the global interval */
+	CFG_INT("rrsig-margin", 0, CFGF_NODEFAULT),
+	CFG_INT("cert-margin", 0, CFGF_NODEFAULT),
+	CFG_INT("cert-critical-margin", 0, CFGF_NODEFAULT),
+	CFG_SEC("finding", config_finding_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("rollover", config_rollover_opts, CFGF_NONE),
 	CFG_END(),
 };
@@ -56,12 +66,9 @@ static cfg_opt_t config_alert_opts[] = {
 	CFG_STR_LIST("exec", NULL, CFGF_NONE),
 	CFG_STR("webhook", NULL, CFGF_NONE),
 	CFG_STR("webhook-format", "alertmanager", CFGF_NONE),
-	CFG_INT("consecutive", 2, CFGF_NONE),
-	CFG_END(),
-};
-
-static cfg_opt_t config_finding_opts[] = {
-	CFG_STR("severity", NULL, CFGF_NODEFAULT),
+	CFG_INT("consecutive", CONFIG_DEFAULT_CONSECUTIVE, CFGF_NONE),
+	CFG_INT("exec-timeout", CONFIG_DEFAULT_EXEC_TIMEOUT_S, CFGF_NONE),
+	CFG_INT("webhook-timeout", CONFIG_DEFAULT_WEBHOOK_TIMEOUT_S, CFGF_NONE),
 	CFG_END(),
 };
 
@@ -75,6 +82,8 @@ static cfg_opt_t config_opts[] = {
 	CFG_INT("auth-port", CONFIG_DEFAULT_AUTH_PORT, CFGF_NONE),
 	CFG_INT("timeout", CONFIG_DEFAULT_TIMEOUT_S, CFGF_NONE),
 	CFG_INT("max-queries-in-flight", CONFIG_DEFAULT_MAX_QUERIES, CFGF_NONE),
+	CFG_INT("max-checks-in-flight", CONFIG_DEFAULT_MAX_CHECKS, CFGF_NONE),
+	CFG_INT("workers", 0, CFGF_NONE),
 	CFG_INT("rrsig-margin", CONFIG_DEFAULT_RRSIG_MARGIN_S, CFGF_NONE),
 	CFG_INT("cert-margin", CONFIG_DEFAULT_CERT_MARGIN_S, CFGF_NONE),
 	CFG_INT("cert-critical-margin", CONFIG_DEFAULT_CERT_CRITICAL_S, CFGF_NONE),
@@ -151,6 +160,16 @@ static int config_check_queries(cfg_t *cfg, cfg_opt_t *opt)
 	return config_check_range(cfg, opt, 1, 65536);
 }
 
+static int config_check_workers(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return config_check_range(cfg, opt, 0, 16); /* RUNNER_MAX_WORKERS */
+}
+
+static int config_check_consecutive(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return config_check_range(cfg, opt, 1, 100);
+}
+
 static int config_check_services(cfg_t *cfg, cfg_opt_t *opt)
 {
 	unsigned i;
@@ -216,6 +235,8 @@ static const struct {
 	{"interval", config_check_positive},
 	{"timeout", config_check_positive},
 	{"max-queries-in-flight", config_check_queries},
+	{"max-checks-in-flight", config_check_queries},
+	{"workers", config_check_workers},
 	{"rrsig-margin", config_check_nonnegative},
 	{"cert-margin", config_check_nonnegative},
 	{"cert-critical-margin", config_check_nonnegative},
@@ -225,9 +246,15 @@ static const struct {
 	{"domain", config_check_domain},
 	{"domain|services", config_check_services},
 	{"domain|interval", config_check_nonnegative},
+	{"domain|rrsig-margin", config_check_nonnegative},
+	{"domain|cert-margin", config_check_nonnegative},
+	{"domain|cert-critical-margin", config_check_nonnegative},
+	{"domain|finding", config_check_finding},
 	{"domain|rollover|update-port", config_check_port},
 	{"alert|webhook-format", config_check_format},
-	{"alert|consecutive", config_check_positive},
+	{"alert|consecutive", config_check_consecutive},
+	{"alert|exec-timeout", config_check_positive},
+	{"alert|webhook-timeout", config_check_positive},
 };
 
 static int config_dup(const char *s, char **ret)
@@ -239,7 +266,26 @@ static int config_dup(const char *s, char **ret)
 	return 0;
 }
 
-static int config_convert_domain(cfg_t *sec, struct config_domain *d)
+/* `finding "CODE" { severity = ... }` sections of sec into severity[]. */
+static void config_convert_findings(cfg_t *sec, int *severity)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg_size(sec, "finding"); i++) {
+		cfg_t *f = cfg_getnsec(sec, "finding", i);
+
+		severity[finding_code_from_name(cfg_title(f))] = severity_from_name(
+			cfg_getstr(f, "severity"));
+	}
+}
+
+/* A margin of the domain if it sets one, else the global value. */
+static int64_t config_domain_margin(cfg_t *sec, const char *key, int64_t global)
+{
+	return cfg_size(sec, key) > 0 ? cfg_getint(sec, key) : global;
+}
+
+static int config_convert_domain(cfg_t *sec, const struct config *c, struct config_domain *d)
 {
 	unsigned i;
 
@@ -248,7 +294,39 @@ static int config_convert_domain(cfg_t *sec, struct config_domain *d)
 		d->services |= 1u << facts_service_from_name(cfg_getnstr(sec, "services", i));
 	}
 	d->interval_s = (unsigned)cfg_getint(sec, "interval");
+	if (d->interval_s == 0) {
+		d->interval_s = c->interval_s;
+	}
+	d->rrsig_margin_s = config_domain_margin(sec, "rrsig-margin", c->rrsig_margin_s);
+	d->cert_margin_s = config_domain_margin(sec, "cert-margin", c->cert_margin_s);
+	d->cert_critical_s = config_domain_margin(sec, "cert-critical-margin", c->cert_critical_s);
+	memcpy(d->severity, c->severity, sizeof(d->severity));
+	config_convert_findings(sec, d->severity);
 	return config_dup(cfg_title(sec), &d->name);
+}
+
+/* The alert section: hooks and when they fire. */
+static int config_convert_alert(cfg_t *sec, struct config *c)
+{
+	unsigned i, n = cfg_size(sec, "exec");
+	int r;
+
+	c->alert_consecutive = (unsigned)cfg_getint(sec, "consecutive");
+	c->alert_exec_timeout_s = (unsigned)cfg_getint(sec, "exec-timeout");
+	c->alert_webhook_timeout_s = (unsigned)cfg_getint(sec, "webhook-timeout");
+	c->alert_webhook_alertmanager = strcmp(cfg_getstr(sec, "webhook-format"), "webhook") != 0;
+	r = config_dup(cfg_getstr(sec, "webhook"), &c->alert_webhook);
+	if (r < 0 || n == 0) {
+		return r;
+	}
+	c->alert_exec = calloc(n + 1, sizeof(*c->alert_exec));
+	if (c->alert_exec == NULL) {
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		r |= config_dup(cfg_getnstr(sec, "exec", i), &c->alert_exec[i]);
+	}
+	return r;
 }
 
 static int config_convert(cfg_t *cfg, struct config *c)
@@ -271,13 +349,11 @@ static int config_convert(cfg_t *cfg, struct config *c)
 	c->cert_critical_s = cfg_getint(cfg, "cert-critical-margin");
 	c->connect_timeout_s = (unsigned)cfg_getint(cfg, "connect-timeout");
 	c->probe_timeout_s = (unsigned)cfg_getint(cfg, "probe-timeout");
+	c->max_checks = (unsigned)cfg_getint(cfg, "max-checks-in-flight");
+	c->workers = (unsigned)cfg_getint(cfg, "workers");
 	r |= config_dup(cfg_getstr(cfg, "s2s-from"), &c->s2s_from);
-	for (i = 0; i < cfg_size(cfg, "finding"); i++) {
-		cfg_t *sec = cfg_getnsec(cfg, "finding", i);
-
-		c->severity[finding_code_from_name(cfg_title(sec))] = severity_from_name(
-			cfg_getstr(sec, "severity"));
-	}
+	config_convert_findings(cfg, c->severity);
+	r |= config_convert_alert(cfg_getsec(cfg, "alert"), c);
 	c->n_domains = cfg_size(cfg, "domain");
 	if (c->n_domains > 0) {
 		c->domains = calloc(c->n_domains, sizeof(*c->domains));
@@ -287,7 +363,7 @@ static int config_convert(cfg_t *cfg, struct config *c)
 		}
 	}
 	for (i = 0; i < c->n_domains; i++) {
-		r |= config_convert_domain(cfg_getnsec(cfg, "domain", i), &c->domains[i]);
+		r |= config_convert_domain(cfg_getnsec(cfg, "domain", i), c, &c->domains[i]);
 	}
 	return r != 0 ? -ENOMEM : 0;
 }
@@ -400,6 +476,11 @@ void config_free(struct config *c)
 	free(c->control_socket);
 	free(c->http_listen);
 	free(c->s2s_from);
+	free(c->alert_webhook);
+	for (i = 0; c->alert_exec != NULL && c->alert_exec[i] != NULL; i++) {
+		free(c->alert_exec[i]);
+	}
+	free(c->alert_exec);
 	for (i = 0; i < c->n_domains; i++) {
 		free(c->domains[i].name);
 	}

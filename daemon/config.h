@@ -7,6 +7,7 @@
 #ifndef XDANE_DAEMON_CONFIG_H
 #define XDANE_DAEMON_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,10 @@
 #define CONFIG_DEFAULT_INTERVAL_S	 300
 #define CONFIG_DEFAULT_TIMEOUT_S	 30
 #define CONFIG_DEFAULT_MAX_QUERIES	 256
+#define CONFIG_DEFAULT_MAX_CHECKS	 256
+#define CONFIG_DEFAULT_CONSECUTIVE	 2
+#define CONFIG_DEFAULT_EXEC_TIMEOUT_S	 30
+#define CONFIG_DEFAULT_WEBHOOK_TIMEOUT_S 10
 #define CONFIG_DEFAULT_RRSIG_MARGIN_S	 (3 * 86400)
 #define CONFIG_DEFAULT_CERT_MARGIN_S	 (14 * 86400)
 #define CONFIG_DEFAULT_CERT_CRITICAL_S	 (3 * 86400)
@@ -26,10 +31,15 @@
 #define CONFIG_DEFAULT_CONTROL_SOCKET	 "/run/xdane/control.sock"
 #define CONFIG_DEFAULT_STATE_DB		 "/var/lib/xdane/state.db"
 
+/* A domain block; what it leaves out is filled in from the global settings. */
 struct config_domain {
 	char *name;
 	unsigned services; /* bit per enum xmpp_service */
 	unsigned interval_s;
+	int64_t rrsig_margin_s;
+	int64_t cert_margin_s;
+	int64_t cert_critical_s;
+	int severity[FINDING_COUNT]; /* global overrides, then the domain's, or -1 */
 };
 
 struct config {
@@ -43,6 +53,8 @@ struct config {
 	unsigned interval_s;
 	unsigned timeout_s;
 	unsigned max_queries; /* DNS queries in flight at most */
+	unsigned max_checks;  /* xdaned: domains checked at once at most */
+	unsigned workers;     /* checking threads; 0: one per CPU, at most 4 */
 	int64_t rrsig_margin_s;
 	int64_t cert_margin_s;	 /* CERT_EXPIRING warning within this */
 	int64_t cert_critical_s; /* ... critical within this */
@@ -50,6 +62,12 @@ struct config {
 	unsigned probe_timeout_s;    /* each XMPP/TLS step after connecting */
 	char *s2s_from;		     /* from= of s2s stream headers, or NULL */
 	int severity[FINDING_COUNT]; /* per-code override from `finding "CODE" {}`, or -1 */
+	char **alert_exec;	     /* NULL-terminated argv of the exec hook, or NULL */
+	char *alert_webhook;
+	bool alert_webhook_alertmanager; /* webhook-format "alertmanager" (else "webhook") */
+	unsigned alert_consecutive;
+	unsigned alert_exec_timeout_s;
+	unsigned alert_webhook_timeout_s;
 	struct config_domain *domains;
 	size_t n_domains;
 };

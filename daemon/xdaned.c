@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * `xdaned`, the daemon. Its scheduler, state, HTTP and control socket arrive
- * with the daemon issue; today it checks a config file (--check-config).
+ * `xdaned`, the daemon: reads its config and runs the service (service.h)
+ * in the foreground until SIGTERM, as systemd and container runtimes expect.
  */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "daemon/config.h"
+#include "daemon/service.h"
 
 #define XDANED_DEFAULT_CONFIG "/etc/xdane/xdane.conf"
 
@@ -16,7 +18,7 @@ static const char xdaned_usage[] =
 	"usage: xdaned [-c FILE] [--foreground] [--check-config]\n"
 	"  -c, --config FILE   the configuration (default " XDANED_DEFAULT_CONFIG ")\n"
 	"  --check-config      read and validate FILE, print a summary, and exit\n"
-	"  --foreground        stay in the foreground (under systemd it always does)\n";
+	"  --foreground        accepted for compatibility: xdaned never forks\n";
 
 int main(int argc, char **argv)
 {
@@ -69,9 +71,6 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
-	config_free(cfg);
-	fputs("xdaned: the daemon does not run checks in this version (use --check-config, or "
-	      "'xdane check --config FILE')\n",
-	      stderr);
-	return 3;
+	log_setup("xdaned", false, LOG_INFO);
+	return service_run(path, cfg);
 }

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libmicrohttpd listeners. We make, bind and listen on the socket ourselves
+ * and hand it over (MHD_OPTION_LISTEN_SOCKET): the errors then say what
+ * failed, and the Unix socket gets its mode before anyone can connect.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "common/log.h"
+#include "daemon/httpd.h"
+
+/* Per connection: bounds on what a client may send. */
+#define HTTPD_MEMORY_LIMIT (32u * 1024) /* request line + headers + buffers */
+#define HTTPD_TIMEOUT_S	   10
+#define HTTPD_CONNECTIONS  64
+
+struct httpd {
+	struct MHD_Daemon *mhd;
+	struct httpd_opts opts;
+	void *thread_ctx; /* made on the listener's thread at its first request */
+	bool thread_ctx_made;
+	int fd;
+	char *unix_path;
+};
+
+/* What a connection has sent of its body so far. */
+struct httpd_conn {
+	size_t body;
+};
+
+void httpd_text(struct httpd_response *resp, unsigned status, const char *content_type,
+		const char *text)
+{
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body = strdup(text);
+	resp->len = resp->body != NULL ? strlen(text) : 0;
+	if (resp->body == NULL) {
+		resp->status = 500;
+	}
+}
+
+static enum MHD_Result httpd_send(struct MHD_Connection *c, struct httpd_response *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (resp->body == NULL) {
+		resp->status = resp->status >= 400 ? resp->status : 500;
+		resp->body = strdup("");
+		resp->len = 0;
+		if (resp->body == NULL) {
+			return MHD_NO;
+		}
+	}
+	r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(resp->body);
+		return MHD_NO;
+	}
+	if (resp->content_type != NULL) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	}
+	if (resp->allow != NULL) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c, const char *url,
+					const char *method, const char *version,
+					const char *upload_data, size_t *upload_data_size,
+					void **con_cls)
+{
+	struct httpd *h = cls;
+	struct httpd_conn *conn = *con_cls;
+	struct httpd_response resp = {0};
+
+	(void)version;
+	(void)upload_data;
+	if (conn == NULL) {
+		conn = calloc(1, sizeof(*conn));
+		if (conn == NULL) {
+			return MHD_NO;
+		}
+		*con_cls = conn;
+		return MHD_YES; /* headers only; the body (if any) comes next */
+	}
+	if (*upload_data_size > 0) {
+		conn->body += *upload_data_size;
+		*upload_data_size = 0;
+		return MHD_YES; /* read and dropped: no route takes a body */
+	}
+	if (conn->body > HTTPD_BODY_MAX) {
+		httpd_text(&resp, 413, "text/plain; charset=utf-8", "request body too large\n");
+		return httpd_send(c, &resp);
+	}
+	if (!h->thread_ctx_made) {
+		h->thread_ctx = h->opts.thread_init != NULL ? h->opts.thread_init(h->opts.arg)
+							    : NULL;
+		h->thread_ctx_made = true;
+	}
+	h->opts.handler(h->opts.arg, h->thread_ctx, method, url, &resp);
+	return httpd_send(c, &resp);
+}
+
+static void httpd_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			       enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void httpd_on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("http: %s", line);
+}
+
+static int httpd_run(struct httpd *h, const struct httpd_opts *o, int fd, char *err, size_t errlen,
+		     const char *what)
+{
+	h->opts = *o;
+	h->fd = fd;
+	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+					  MHD_USE_ERROR_LOG,
+				  0, NULL, NULL, httpd_on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_TIMEOUT_S,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTIONS,
+				  MHD_OPTION_NOTIFY_COMPLETED, httpd_on_completed, h,
+				  MHD_OPTION_EXTERNAL_LOGGER, httpd_on_mhd_log, h, MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		snprintf(err, errlen, "%s: cannot start the HTTP server", what);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* "127.0.0.1:9470" or "[::1]:9470" into addr. */
+static int httpd_parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	const char *h = listen;
+	size_t hlen;
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL || colon == listen) {
+		return -EINVAL;
+	}
+	hlen = (size_t)(colon - listen);
+	if (listen[0] == '[') {
+		if (colon[-1] != ']') {
+			return -EINVAL;
+		}
+		h++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		return -EINVAL;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port > 65535) {
+		return -EINVAL;
+	}
+	memset(addr, 0, sizeof(*addr));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)addr)->sin_addr) == 1) {
+		((struct sockaddr_in *)addr)->sin_family = AF_INET;
+		((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)addr)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)addr)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int httpd_start_tcp(const char *listen_on, const struct httpd_opts *o, struct httpd **ret,
+		    char *err, size_t errlen)
+{
+	struct sockaddr_storage addr;
+	socklen_t len;
+	struct httpd *h;
+	int fd, one = 1, r;
+
+	if (httpd_parse_listen(listen_on, &addr, &len) < 0) {
+		snprintf(err, errlen,
+			 "http listen '%s': expected ADDRESS:PORT (127.0.0.1:9470, [::1]:9470)",
+			 listen_on);
+		return -EINVAL;
+	}
+	fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "http listen %s: %s", listen_on, strerror(errno));
+		return -errno;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr.ss_family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	if (bind(fd, (struct sockaddr *)&addr, len) < 0 || listen(fd, 64) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "http listen %s: %s", listen_on, strerror(errno));
+		close(fd);
+		return r;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = httpd_run(h, o, fd, err, errlen, listen_on);
+	if (r < 0) {
+		close(fd);
+		free(h);
+		return r;
+	}
+	*ret = h;
+	return 0;
+}
+
+int httpd_start_unix(const char *path, unsigned mode, const struct httpd_opts *o,
+		     struct httpd **ret, char *err, size_t errlen)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct stat st;
+	struct httpd *h;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "control socket %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(addr.sun_path, path);
+	/* A socket left by a daemon that died; anything else at the path is not ours to remove. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "control socket %s: exists and is not a socket",
+				 path);
+			return -EEXIST;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	/* Bound with no access, then given its mode: nobody connects in between. */
+	{
+		mode_t old = umask(0777);
+
+		r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+		umask(old);
+	}
+	if (r < 0 || chmod(path, mode) < 0 || listen(fd, 16) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return r;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL || (h->unix_path = strdup(path)) == NULL) {
+		free(h);
+		close(fd);
+		unlink(path);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = httpd_run(h, o, fd, err, errlen, path);
+	if (r < 0) {
+		close(fd);
+		unlink(path);
+		free(h->unix_path);
+		free(h);
+		return r;
+	}
+	*ret = h;
+	return 0;
+}
+
+void httpd_stop(struct httpd *h)
+{
+	if (h == NULL) {
+		return;
+	}
+	MHD_stop_daemon(h->mhd); /* closes the listening socket too */
+	if (h->thread_ctx_made && h->opts.thread_done != NULL) {
+		h->opts.thread_done(h->opts.arg, h->thread_ctx);
+	}
+	if (h->unix_path != NULL) {
+		unlink(h->unix_path);
+		free(h->unix_path);
+	}
+	free(h);
+}

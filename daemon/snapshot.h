@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the HTTP threads read: an immutable snapshot of every domain's
+ * rendered view, which the event loop swaps in whole. Views and snapshots
+ * are reference-counted (atomically), so a scrape holds the snapshot it
+ * started with while the loop publishes newer ones, and a view shared by
+ * consecutive snapshots is rendered once.
+ */
+#ifndef XDANE_DAEMON_SNAPSHOT_H
+#define XDANE_DAEMON_SNAPSHOT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/render.h"
+
+struct view {
+	atomic_uint ref;
+	char *name;
+	struct render_domain r;
+};
+
+struct snapshot {
+	atomic_uint ref;
+	int64_t published; /* unix time */
+	struct render_daemon_stats stats;
+	size_t n;
+	struct view **v; /* in the config's order; each holds a reference */
+};
+
+/* A new view of name that takes over r (r is then empty). NULL on -ENOMEM. */
+struct view *view_new(const char *name, struct render_domain *r);
+struct view *view_ref(struct view *v);
+void view_unref(struct view *v);
+
+/* Where the loop publishes and readers take snapshots. */
+struct snapshot_box {
+	pthread_mutex_t lock;
+	struct snapshot *current;
+};
+
+int snapshot_box_init(struct snapshot_box *b);
+void snapshot_box_destroy(struct snapshot_box *b);
+
+/*
+ * Publishes a snapshot of views[0..n) (each gets a reference) and stats.
+ * Returns 0 or -ENOMEM (the old snapshot stays).
+ */
+int snapshot_publish(struct snapshot_box *b, struct view *const *views, size_t n,
+		     const struct render_daemon_stats *stats, int64_t now);
+
+/* The current snapshot with a reference for the caller (NULL before the first publish). */
+struct snapshot *snapshot_acquire(struct snapshot_box *b);
+void snapshot_release(struct snapshot *s);
+
+/* The /metrics body of s: every family's samples together, then the daemon's. */
+int snapshot_metrics(const struct snapshot *s, char **ret, size_t *len);
+
+/* The HTML overview of s. */
+int snapshot_page(const struct snapshot *s, char **ret, size_t *len);
+
+/* The view of domain in s, or NULL. */
+const struct view *snapshot_find(const struct snapshot *s, const char *domain);
+
+#endif
