@@ -426,10 +426,7 @@ static void svc_on_resend(evutil_socket_t fd, short what, void *arg)
 		free(events[i]);
 	}
 	free(events);
-	for (i = 0; i < firing.n; i++) {
-		free(domains[i]);
-	}
-	free(domains);
+	free(domains); /* one block with its strings */
 	statedb_findings_release(&firing);
 }
 

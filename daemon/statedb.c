@@ -96,50 +96,57 @@ static const char *const statedb_schema[] = {
 #define STATEDB_FINDING_NCOLS 15
 
 /* X(id, sql): every statement, prepared on first use and kept on the handle. */
-#define STATEDB_STMT_TABLE(X)                                                                   \
-	X(BEGIN, "BEGIN IMMEDIATE")                                                             \
-	X(COMMIT, "COMMIT")                                                                     \
-	X(ROLLBACK, "ROLLBACK")                                                                 \
-	X(REPORT_PUT,                                                                           \
-	  "INSERT INTO reports(domain, checked_at, status, json) VALUES (?1, ?2, ?3, ?4)"       \
-	  " ON CONFLICT(domain) DO UPDATE SET checked_at = excluded.checked_at,"                \
-	  " status = excluded.status, json = excluded.json")                                    \
-	X(REPORT_GET, "SELECT json, checked_at FROM reports WHERE domain = ?1")                 \
-	X(REPORTS_ALL, "SELECT domain, json FROM reports ORDER BY domain")                      \
-	X(TRACKED, "SELECT " STATEDB_FINDING_COLS ", id FROM findings"                          \
-		   " WHERE domain = ?1 AND (cleared = 0 OR alert != 0) ORDER BY id")            \
-	X(ACTIVE, "SELECT " STATEDB_FINDING_COLS " FROM findings"                               \
-		  " WHERE domain = ?1 AND cleared = 0 ORDER BY first_seen, key")                \
-	X(FIRING, "SELECT " STATEDB_FINDING_COLS ", domain FROM findings"                       \
-		  " WHERE alert != 0 ORDER BY domain, first_seen, key")                         \
-	X(FINDING_INSERT,                                                                       \
-	  "INSERT INTO findings(domain, key, code, severity, service, target, port, address,"   \
-	  " message, first_seen, last_seen, cleared, present_run, absent_run, alert, fired_at)" \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")    \
-	X(FINDING_UPDATE,                                                                       \
-	  "UPDATE findings SET severity = ?4, service = ?5, target = ?6, port = ?7,"            \
-	  " address = ?8, message = ?9, first_seen = ?10, last_seen = ?11, cleared = ?12,"      \
-	  " present_run = ?13, absent_run = ?14, alert = ?15, fired_at = ?16"                   \
-	  " WHERE id = ?17 AND domain = ?1 AND key = ?2 AND code = ?3")                         \
-	X(HISTORY_PRUNE,                                                                        \
-	  "DELETE FROM findings WHERE domain = ?1 AND cleared != 0 AND alert = 0 AND id NOT IN" \
-	  " (SELECT id FROM findings WHERE domain = ?1 AND cleared != 0 AND alert = 0"          \
-	  " ORDER BY cleared DESC, id DESC LIMIT ?2)")                                          \
-	X(OUTBOX_INSERT, "INSERT INTO outbox(hook, event, created, attempts, next_try)"         \
-			 " VALUES (?1, ?2, ?3, 0, ?3)")                                         \
-	X(OUTBOX_DUE, "SELECT id, hook, event, attempts, next_try FROM outbox"                  \
-		      " WHERE delivered_at IS NULL AND next_try <= ?1 ORDER BY id LIMIT ?2")    \
-	X(OUTBOX_DONE,                                                                          \
-	  "UPDATE outbox SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL")         \
-	X(OUTBOX_PRUNE,                                                                         \
-	  "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND id NOT IN"                     \
-	  " (SELECT id FROM outbox WHERE delivered_at IS NOT NULL ORDER BY id DESC LIMIT ?1)")  \
-	X(OUTBOX_RETRY, "UPDATE outbox SET attempts = attempts + 1, next_try = ?2"              \
-			" WHERE id = ?1 AND delivered_at IS NULL")                              \
-	X(OUTBOX_GET, "SELECT hook, event, attempts FROM outbox WHERE id = ?1")                 \
-	X(OUTBOX_NEXT, "SELECT min(next_try) FROM outbox WHERE delivered_at IS NULL")           \
-	X(EVENT_INSERT, "INSERT INTO events(at, domain, what) VALUES (?1, ?2, ?3)")             \
-	X(EVENT_PRUNE, "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1")      \
+#define STATEDB_STMT_TABLE(X)                                                                      \
+	X(BEGIN, "BEGIN IMMEDIATE")                                                                \
+	X(COMMIT, "COMMIT")                                                                        \
+	X(ROLLBACK, "ROLLBACK")                                                                    \
+	X(REPORT_PUT,                                                                              \
+	  "INSERT INTO reports(domain, checked_at, status, json) VALUES (?1, ?2, ?3, ?4)"          \
+	  " ON CONFLICT(domain) DO UPDATE SET checked_at = excluded.checked_at,"                   \
+	  " status = excluded.status, json = excluded.json")                                       \
+	X(REPORT_GET, "SELECT json, checked_at FROM reports WHERE domain = ?1")                    \
+	X(REPORTS_ALL, "SELECT domain, json FROM reports ORDER BY domain")                         \
+	X(TRACKED, "SELECT " STATEDB_FINDING_COLS ", id FROM findings"                             \
+		   " WHERE domain = ?1 AND (cleared = 0 OR alert != 0) ORDER BY id")               \
+	X(ACTIVE, "SELECT " STATEDB_FINDING_COLS " FROM findings"                                  \
+		  " WHERE domain = ?1 AND cleared = 0 ORDER BY first_seen, key")                   \
+	X(FIRING, "SELECT " STATEDB_FINDING_COLS ", domain FROM findings"                          \
+		  " WHERE alert != 0 ORDER BY domain, first_seen, key")                            \
+	X(FINDING_INSERT,                                                                          \
+	  "INSERT INTO findings(domain, key, code, severity, service, target, port, address,"      \
+	  " message, first_seen, last_seen, cleared, present_run, absent_run, alert, fired_at)"    \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")       \
+	X(FINDING_UPDATE,                                                                          \
+	  "UPDATE findings SET severity = ?4, service = ?5, target = ?6, port = ?7,"               \
+	  " address = ?8, message = ?9, first_seen = ?10, last_seen = ?11, cleared = ?12,"         \
+	  " present_run = ?13, absent_run = ?14, alert = ?15, fired_at = ?16"                      \
+	  " WHERE id = ?17 AND domain = ?1 AND key = ?2 AND code = ?3")                            \
+	X(HISTORY_PRUNE,                                                                           \
+	  "DELETE FROM findings WHERE domain = ?1 AND cleared != 0 AND alert = 0 AND id NOT IN"    \
+	  " (SELECT id FROM findings WHERE domain = ?1 AND cleared != 0 AND alert = 0"             \
+	  " ORDER BY cleared DESC, id DESC LIMIT ?2)")                                             \
+	X(OUTBOX_INSERT, "INSERT INTO outbox(hook, event, created, attempts, next_try)"            \
+			 " VALUES (?1, ?2, ?3, 0, ?3)")                                            \
+	/* A row waits while an older one of the same hook and alert is undelivered: a  */         \
+	/* "resolved" never overtakes its "firing" (which may be retrying or in flight).  */       \
+	X(OUTBOX_DUE, "SELECT id, hook, event, attempts, next_try FROM outbox o"                   \
+		      " WHERE delivered_at IS NULL AND next_try <= ?1 AND NOT EXISTS"              \
+		      " (SELECT 1 FROM outbox p WHERE p.delivered_at IS NULL"                      \
+		      " AND p.hook = o.hook AND p.id < o.id"                                       \
+		      " AND json_extract(p.event, '$.domain') = json_extract(o.event, '$.domain')" \
+		      " AND json_extract(p.event, '$.key') = json_extract(o.event, '$.key'))"      \
+		      " ORDER BY id LIMIT ?2")                                                     \
+	X(OUTBOX_DONE,                                                                             \
+	  "UPDATE outbox SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL")            \
+	X(OUTBOX_PRUNE,                                                                            \
+	  "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND id NOT IN"                        \
+	  " (SELECT id FROM outbox WHERE delivered_at IS NOT NULL ORDER BY id DESC LIMIT ?1)")     \
+	X(OUTBOX_RETRY, "UPDATE outbox SET attempts = attempts + 1, next_try = ?2"                 \
+			" WHERE id = ?1 AND delivered_at IS NULL")                                 \
+	X(OUTBOX_GET, "SELECT hook, event, attempts FROM outbox WHERE id = ?1")                    \
+	X(OUTBOX_NEXT, "SELECT min(next_try) FROM outbox WHERE delivered_at IS NULL")              \
+	X(EVENT_INSERT, "INSERT INTO events(at, domain, what) VALUES (?1, ?2, ?3)")                \
+	X(EVENT_PRUNE, "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1")         \
 	X(FORGET, "DELETE FROM reports WHERE domain NOT IN (SELECT value FROM json_each(?1))")
 
 enum statedb_stmt_id {

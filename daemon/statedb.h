@@ -123,7 +123,10 @@ int statedb_firing(struct statedb *db, struct statedb_findings *ret, char ***dom
 
 void statedb_findings_release(struct statedb_findings *l);
 
-/* Outbox rows not delivered whose next_try <= now, oldest first, at most max. */
+/*
+ * Outbox rows not delivered whose next_try <= now, oldest first, at most max;
+ * a row waits while an older row of the same hook and alert is undelivered.
+ */
 int statedb_outbox_due(struct statedb *db, int64_t now, size_t max, struct statedb_deliveries *ret);
 /* The row was delivered: it never comes back. */
 int statedb_outbox_done(struct statedb *db, int64_t id, int64_t now);
