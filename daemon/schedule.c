@@ -71,7 +71,12 @@ static const struct sched_entry *sched_lookup(struct sched_entry **sorted, size_
 {
 	struct sched_entry key = {.name = (char *)name};
 	const struct sched_entry *k = &key;
-	struct sched_entry **hit = bsearch(&k, sorted, n, sizeof(*sorted), sched_cmp_entry);
+	struct sched_entry **hit;
+
+	if (n == 0) {
+		return NULL; /* sorted is NULL then, which bsearch must not get */
+	}
+	hit = bsearch(&k, sorted, n, sizeof(*sorted), sched_cmp_entry);
 
 	return hit != NULL ? *hit : NULL;
 }

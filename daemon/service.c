@@ -804,7 +804,7 @@ static unsigned svc_reload(struct service *s, char *reply, size_t len)
 		 c->n_domains == 1 ? "" : "s");
 	snprintf(reply, len, "reloaded %s: %zu domain%s", s->config_path, c->n_domains,
 		 c->n_domains == 1 ? "" : "s");
-	svc_mark_dirty(s);
+	svc_publish(s); /* a client that reloaded sees the new domains at once */
 	svc_schedule(s);
 	sd_notify(0, "READY=1");
 	return 200;
