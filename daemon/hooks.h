@@ -31,7 +31,7 @@ struct hooks_opts {
 	const char *webhook_url; /* NULL: no webhook */
 	enum webhook_format webhook_format;
 	unsigned webhook_timeout_s;
-	const char *instance; /* "instance" label of alerts (host name), may be NULL */
+	const char *instance;	/* "instance" label of alerts (host name), may be NULL */
 	const char *status_url; /* generatorURL / externalURL base, may be NULL */
 };
 

@@ -17,25 +17,25 @@
 #include "daemon/statedb.h"
 
 /* The metric families of DESIGN.md ("xdaned and its config", HTTP). */
-#define RENDER_FAMILY_TABLE(X)                                                                    \
-	X(DOMAIN_STATUS, "xdane_domain_status", "gauge",                                          \
-	  "Status of the domain's last check: 0 ok, 1 info, 2 warning, 3 critical, 4 unknown")   \
-	X(FINDING, "xdane_finding", "gauge", "1 for each active finding of the last check")      \
-	X(DANE_MATCH, "xdane_dane_match", "gauge",                                                \
-	  "1 if the endpoint's chain matched a TLSA record, else 0")                             \
-	X(TLSA_RECORD_MATCH, "xdane_tlsa_record_match", "gauge",                                  \
-	  "1 if this published TLSA record matched the endpoint's chain, else 0")                \
-	X(DNSSEC_STATE, "xdane_dnssec_state", "gauge",                                            \
-	  "1 for the DNSSEC state of each checked RRset")                                        \
-	X(CERT_NOT_AFTER, "xdane_cert_not_after_timestamp_seconds", "gauge",                      \
-	  "Expiry of the leaf certificate an endpoint presented")                                \
-	X(RRSIG_EXPIRY, "xdane_rrsig_expiry_timestamp_seconds", "gauge",                          \
-	  "Soonest RRSIG expiration of the zone's RRsets of this type")                          \
-	X(LAST_CHECK, "xdane_last_check_timestamp_seconds", "gauge",                              \
-	  "When the domain was last checked")                                                    \
-	X(CHECK_DURATION, "xdane_check_duration_seconds", "gauge",                                \
-	  "How long the domain's last check took")                                               \
-	X(ROLLOVER_STATE, "xdane_rollover_state", "gauge",                                        \
+#define RENDER_FAMILY_TABLE(X)                                                                 \
+	X(DOMAIN_STATUS, "xdane_domain_status", "gauge",                                       \
+	  "Status of the domain's last check: 0 ok, 1 info, 2 warning, 3 critical, 4 unknown") \
+	X(FINDING, "xdane_finding", "gauge", "1 for each active finding of the last check")    \
+	X(DANE_MATCH, "xdane_dane_match", "gauge",                                             \
+	  "1 if the endpoint's chain matched a TLSA record, else 0")                           \
+	X(TLSA_RECORD_MATCH, "xdane_tlsa_record_match", "gauge",                               \
+	  "1 if this published TLSA record matched the endpoint's chain, else 0")              \
+	X(DNSSEC_STATE, "xdane_dnssec_state", "gauge",                                         \
+	  "1 for the DNSSEC state of each checked RRset")                                      \
+	X(CERT_NOT_AFTER, "xdane_cert_not_after_timestamp_seconds", "gauge",                   \
+	  "Expiry of the leaf certificate an endpoint presented")                              \
+	X(RRSIG_EXPIRY, "xdane_rrsig_expiry_timestamp_seconds", "gauge",                       \
+	  "Soonest RRSIG expiration of the zone's RRsets of this type")                        \
+	X(LAST_CHECK, "xdane_last_check_timestamp_seconds", "gauge",                           \
+	  "When the domain was last checked")                                                  \
+	X(CHECK_DURATION, "xdane_check_duration_seconds", "gauge",                             \
+	  "How long the domain's last check took")                                             \
+	X(ROLLOVER_STATE, "xdane_rollover_state", "gauge",                                     \
 	  "1 for the state the domain's certificate rollover is in")
 
 enum render_family {
