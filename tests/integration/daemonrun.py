@@ -90,6 +90,7 @@ class Xdaned:
         self.log_path = os.path.join(self.dir, "xdaned.log")
         self.port = free_port()
         self.proc = None
+        self.env = None  # the environment xdaned starts with (None: ours)
         self.unbound_conf = os.path.join(self.dir, "unbound.conf")
         with open(bed.unbound_conf) as f:
             text = f.read()
@@ -133,7 +134,7 @@ alert {{ {" ".join(alert)} }}
     def start(self, timeout=20):
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen([str(self.xdane.xdaned), "-c", self.config],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

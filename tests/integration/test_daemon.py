@@ -8,6 +8,7 @@ import collections
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -265,3 +266,42 @@ def test_many_domains_on_time_while_one_endpoint_hangs(bed, daemons):
     assert not late, late
     r = d.report(hanging.name)
     assert "XMPP_STREAM_FAILED" in {f["code"] for f in r["findings"]}
+
+
+def test_systemd_notify_watchdog_and_journal_prefixes(bed, daemons, tmp_path):
+    """What systemd sees (Type=notify, WatchdogSec): READY, RELOADING then READY on SIGHUP,
+    WATCHDOG pings, STOPPING; and log lines with syslog priority prefixes for the journal."""
+    sock_path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(0.2)
+    messages = []
+
+    def drain():
+        while True:
+            try:
+                messages.append(sock.recv(4096).decode())
+            except socket.timeout:
+                return
+
+    d = daemons({bed.good.name: 'services = {"xmpp-client"}'}, interval=60)
+    d.env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="400000",
+                 JOURNAL_STREAM="8:12345")
+    try:
+        d.start()
+        d.wait("READY=1", lambda: (drain(), any("READY=1" in m for m in messages))[1])
+        d.wait("watchdog pings", lambda: (drain(), sum("WATCHDOG=1" in m for m in messages)
+                                          >= 3)[1])
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait("a reload", lambda: (drain(), any("RELOADING=1" in m for m in messages))[1])
+        d.wait("ready again", lambda: (drain(), any(
+            "READY=1" in m for m in messages[[i for i, m in enumerate(messages)
+                                              if "RELOADING=1" in m][0]:]))[1])
+        d.stop()
+        drain()
+        assert any("STOPPING=1" in m for m in messages), messages
+        lines = d.log_text().splitlines()
+        assert lines and all(line.startswith("<") for line in lines), lines
+        assert any(line.startswith("<6>started:") for line in lines), lines
+    finally:
+        sock.close()
