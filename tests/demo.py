@@ -4,14 +4,20 @@
 example. and good.example, Prosody serving good.example), then runs xdane against it the way an
 operator would: describe the certificate the server presents, derive the TLSA and DS records
 from it and from the zone's keys, and compare them with what the validated zone publishes.
+Then it starts the daemon, xdaned, on the healthy and the broken domains, prints its status URL
+and its first status, and stops it (with --serve it keeps running until Ctrl-C).
 Everything stays on loopback; the bed stops every process it started."""
 
 import argparse
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testbed  # noqa: E402
@@ -90,11 +96,90 @@ def compare_tlsa(bed, xdane, domain, cert):
     return all_match
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except OSError:
+        return None, ""
+
+
+def run_daemon(bed, xdane, xdaned, work, domains, serve):
+    """Starts xdaned on the domains, shows its status URL, first status and a few metrics, then
+    stops it (or, with serve, waits for Ctrl-C). Returns whether it reported as expected."""
+    port = free_port()
+    conf = os.path.join(work, "xdane.conf")
+    sock = os.path.join(work, "control.sock")
+    blocks = "\n".join(f'domain "{d}" {{}}' for d in domains)
+    with open(conf, "w") as f:
+        f.write(f"""# The demo's xdaned: the bed's resolver, CA and name server port.
+resolver-config = "{bed.unbound_conf}"
+ca-file = "{bed.ca.cert}"
+auth-port = {bed.named.port}
+state-db = "{os.path.join(work, "state.db")}"
+control-socket = "{sock}"
+interval = 60
+http {{ listen = "127.0.0.1:{port}" }}
+{blocks}
+""")
+    print(f"$ xdaned -c {conf}")
+    log = open(os.path.join(work, "xdaned.log"), "w")
+    proc = subprocess.Popen([xdaned, "-c", conf], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and \
+                http_get(url + "healthz")[0] != 200:
+            time.sleep(0.05)
+        # First checks are spread over up to 30 s; the demo asks for them now.
+        print(f"$ xdane trigger --control-socket {sock} DOMAIN   # for each of {len(domains)}")
+        for d in domains:
+            subprocess.run([xdane, "trigger", "--control-socket", sock, d],
+                           capture_output=True, timeout=30)
+        checked = False
+        while time.monotonic() < deadline and proc.poll() is None and not checked:
+            status, metrics = http_get(url + "metrics")
+            checked = status == 200 and metrics.count(
+                "xdane_last_check_timestamp_seconds{") == len(domains)
+            time.sleep(0.2)
+        print(f"status page: {url}   (also {url}metrics, {url}status, {url}status/DOMAIN)")
+        p = subprocess.run([xdane, "status", "--control-socket", sock], capture_output=True,
+                           text=True, timeout=30)
+        print(f"$ xdane status --control-socket {sock}")
+        print(p.stdout, end="")
+        print(f"(exit {p.returncode}: the worst of them, 2 = critical)")
+        print(f"$ curl -s {url}metrics | grep -E '^xdane_(domain_status|dane_match)' | head -4")
+        lines = [line for line in http_get(url + "metrics")[1].splitlines()
+                 if line.startswith(("xdane_domain_status", "xdane_dane_match"))]
+        print("\n".join(lines[:4]))
+        if serve:
+            print(f"serving until Ctrl-C: open {url} in a browser on this machine")
+            try:
+                proc.wait()
+            except KeyboardInterrupt:
+                pass
+        return checked and p.returncode == 2 and all(d in p.stdout for d in domains)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+        log.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--xdane", required=True, help="path of the built xdane binary")
+    ap.add_argument("--serve", action="store_true",
+                    help="keep xdaned and the bed running until Ctrl-C")
     args = ap.parse_args()
     xdane = os.path.abspath(args.xdane)
+    xdaned = os.path.join(os.path.dirname(xdane), "xdaned")
     work = tempfile.mkdtemp(prefix="xdane-demo-")
 
     heading("bringing up the loopback bed (BIND + Prosody, 127.0.0.1 and ::1 only)")
@@ -161,11 +246,16 @@ def main():
         print(f"(exit {p.returncode}: 2 = critical; every validating resolver answers SERVFAIL)")
         wrong_found = p.returncode == 2 and "DS_MISMATCH" in p.stdout
 
+        heading("xdaned, the daemon: checks on a schedule, status over HTTP, alerts")
+        daemon_ok = run_daemon(bed, xdane, xdaned, work, [good.name, broken.name, wrong.name],
+                               args.serve)
+
     heading("bed stopped (logs kept in " + os.path.join(work, "bed") + ")")
-    if not (ok and ds_ok and not broken_ok and check_ok and wrong_found):
+    if not (ok and ds_ok and not broken_ok and check_ok and wrong_found and daemon_ok):
         print("demo: the healthy domain did not check out as expected", file=sys.stderr)
         return 1
-    print("good.example: TLSA and DS records match what the validated zone publishes.")
+    print("good.example: TLSA and DS records match what the validated zone publishes; xdaned "
+          "reported the broken domains.")
     return 0
 
 

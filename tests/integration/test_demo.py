@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The README's demo (tests/demo.py, run by scripts/demo) works with the build under test:
 the healthy domain's TLSA and DS records match the validated zone, the broken one does not,
-and every process it started is gone afterwards."""
+xdaned reports all of them with its status URL, and every process it started is gone
+afterwards."""
 
 import os
 import subprocess
@@ -21,6 +22,10 @@ def test_demo_runs_and_says_what_it_saw(xdane):
     assert "SRV-IDs:      _xmpp-client.good.example" in out
     assert "good.example: info, DNSSEC secure" in out
     assert "critical DS_MISMATCH" in out
+    assert "status page: http://127.0.0.1:" in out
+    assert "$ xdane status --control-socket" in out
+    assert "wrong-ds-" in out.split("$ xdane status")[1] and "(exit 2:" in out
+    assert 'xdane_domain_status{domain="good.example"}' in out
     for mark in ("AddressSanitizer", "runtime error:"):
         assert mark not in p.stderr
     bed_dir = out.split("logs kept in ")[1].split(")")[0]
