@@ -110,17 +110,27 @@ static struct config_errbuf config_err;
 static void config_on_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[256];
+	int line = 0;
 
 	if (config_err.set) {
 		return;
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/*
+	 * The lexer counts lines in the cfg_t of the block it is in, and a block
+	 * only learns the line where it started: the later of the two is where
+	 * the parser is, at the bad value. Sections may lack the file name.
+	 */
+	if (cfg != NULL && config_err.root != NULL && config_err.root->line > cfg->line) {
+		line = config_err.root->line;
+	} else if (cfg != NULL) {
+		line = cfg->line;
+	}
 	if (cfg == NULL || cfg->filename == NULL) {
 		cfg = config_err.root;
 	}
-	if (cfg != NULL && cfg->filename != NULL && cfg->line > 0) {
-		snprintf(config_err.buf, config_err.len, "%s:%d: %s", cfg->filename, cfg->line,
-			 msg);
+	if (cfg != NULL && cfg->filename != NULL && line > 0) {
+		snprintf(config_err.buf, config_err.len, "%s:%d: %s", cfg->filename, line, msg);
 	} else if (cfg != NULL && cfg->filename != NULL) {
 		snprintf(config_err.buf, config_err.len, "%s: %s", cfg->filename, msg);
 	} else {

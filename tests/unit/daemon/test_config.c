@@ -106,6 +106,13 @@ static void test_errors_name_file_and_line(void **state)
 		{"interval = \"soon\"\n", ":1:"},
 		{"domain \"a.org\" { }\ndomain \"a.org\" { }\n", ":2:"},
 		{"\ndomain \"not a domain\" { }\n", ":2: domain 'not a domain' is not a valid"},
+		{"alert {\n consecutive = 0 }\n", ":2: 'consecutive' is 0"},
+		{"workers = 17\n", ":1: 'workers' is 17"},
+		{"max-checks-in-flight = 0\n", ":1: 'max-checks-in-flight' is 0"},
+		{"domain \"a.org\" {\n\n cert-margin = -1 }\n", ":3: 'cert-margin' is -1"},
+		{"domain \"a.org\" { finding \"NOPE\" { severity = \"info\" } }\n",
+		 "unknown finding code 'NOPE'"},
+		{"alert { exec-timeout = 0 }\n", "'exec-timeout' is 0"},
 	};
 	char err[256];
 	struct config *c = NULL;
@@ -128,12 +135,58 @@ static void test_errors_name_file_and_line(void **state)
 	assert_null(c);
 }
 
+/* A domain block overrides margins and severities; what it leaves out comes from the top. */
+static void test_domain_overrides_and_alerts(void **state)
+{
+	static const char text[] =
+		"interval = 120\n"
+		"cert-margin = 1000\n"
+		"finding \"TLSA_FRAGILE\" { severity = \"info\" }\n"
+		"max-checks-in-flight = 32\n"
+		"workers = 2\n"
+		"alert { exec = {\"/bin/pager\", \"--now\"} exec-timeout = 5\n"
+		"        webhook = \"http://127.0.0.1:9/x\" webhook-format = \"webhook\" }\n"
+		"domain \"a.org\" { cert-margin = 50 rrsig-margin = 60\n"
+		"    finding \"TLSA_MISMATCH\" { severity = \"warning\" } }\n"
+		"domain \"b.org\" { interval = 30 }\n";
+	struct config *c = NULL;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_load(write_config(text), &c, err, sizeof(err)), 0);
+	assert_int_equal(c->max_checks, 32);
+	assert_int_equal(c->workers, 2);
+	assert_string_equal(c->alert_exec[0], "/bin/pager");
+	assert_string_equal(c->alert_exec[1], "--now");
+	assert_null(c->alert_exec[2]);
+	assert_int_equal(c->alert_exec_timeout_s, 5);
+	assert_int_equal(c->alert_webhook_timeout_s, CONFIG_DEFAULT_WEBHOOK_TIMEOUT_S);
+	assert_false(c->alert_webhook_alertmanager);
+	assert_int_equal(c->alert_consecutive, CONFIG_DEFAULT_CONSECUTIVE);
+	/* a.org: its own margins and severity, plus the global one. */
+	assert_int_equal(c->domains[0].interval_s, 120);
+	assert_int_equal(c->domains[0].cert_margin_s, 50);
+	assert_int_equal(c->domains[0].rrsig_margin_s, 60);
+	assert_int_equal(c->domains[0].cert_critical_s, CONFIG_DEFAULT_CERT_CRITICAL_S);
+	assert_int_equal(c->domains[0].severity[FINDING_TLSA_MISMATCH], SEVERITY_WARNING);
+	assert_int_equal(c->domains[0].severity[FINDING_TLSA_FRAGILE], SEVERITY_INFO);
+	/* b.org: everything from the top. */
+	assert_int_equal(c->domains[1].interval_s, 30);
+	assert_int_equal(c->domains[1].cert_margin_s, 1000);
+	assert_int_equal(c->domains[1].rrsig_margin_s, CONFIG_DEFAULT_RRSIG_MARGIN_S);
+	assert_int_equal(c->domains[1].severity[FINDING_TLSA_MISMATCH], -1);
+	assert_int_equal(c->domains[1].severity[FINDING_TLSA_FRAGILE], SEVERITY_INFO);
+	config_free(c);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_design_example_parses),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_domain_overrides_and_alerts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
