@@ -176,13 +176,12 @@ static void svc_publish(struct service *s)
 	s->stats.domains = (unsigned)s->sched.n;
 	s->stats.alerts_pending = 0;
 	if (s->db != NULL) {
-		struct statedb_deliveries due = {0};
+		int64_t next;
+		size_t pending;
 
-		/* How many wait, now or later: due rows up to a bound that keeps this cheap. */
-		if (statedb_outbox_due(s->db, INT64_MAX, 1000, &due) == 0) {
-			s->stats.alerts_pending = (unsigned)due.n;
+		if (statedb_outbox_pending(s->db, &next, &pending) == 0) {
+			s->stats.alerts_pending = (unsigned)pending;
 		}
-		statedb_deliveries_release(&due);
 	}
 	if (snapshot_publish(&s->snaps, s->views, s->sched.n, &s->stats, (int64_t)time(NULL)) < 0) {
 		log_err("out of memory publishing the status");

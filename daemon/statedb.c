@@ -144,7 +144,7 @@ static const char *const statedb_schema[] = {
 	X(OUTBOX_RETRY, "UPDATE outbox SET attempts = attempts + 1, next_try = ?2"                 \
 			" WHERE id = ?1 AND delivered_at IS NULL")                                 \
 	X(OUTBOX_GET, "SELECT hook, event, attempts FROM outbox WHERE id = ?1")                    \
-	X(OUTBOX_NEXT, "SELECT min(next_try) FROM outbox WHERE delivered_at IS NULL")              \
+	X(OUTBOX_NEXT, "SELECT min(next_try), count(*) FROM outbox WHERE delivered_at IS NULL")    \
 	X(EVENT_INSERT, "INSERT INTO events(at, domain, what) VALUES (?1, ?2, ?3)")                \
 	X(EVENT_PRUNE, "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1")         \
 	X(FORGET, "DELETE FROM reports WHERE domain NOT IN (SELECT value FROM json_each(?1))")
@@ -1384,10 +1384,18 @@ out:
 
 int statedb_outbox_next(struct statedb *db, int64_t *next_try)
 {
+	size_t pending;
+
+	return statedb_outbox_pending(db, next_try, &pending);
+}
+
+int statedb_outbox_pending(struct statedb *db, int64_t *next_try, size_t *pending)
+{
 	sqlite3_stmt *st;
 	int r = ERR_STATEDB, rc;
 
 	*next_try = 0;
+	*pending = 0;
 	st = statedb_stmt(db, STATEDB_OUTBOX_NEXT, &r);
 	if (st == NULL) {
 		return r;
@@ -1399,6 +1407,7 @@ int statedb_outbox_next(struct statedb *db, int64_t *next_try)
 	}
 	/* min() of no rows is NULL, which reads as 0: "none". */
 	*next_try = sqlite3_column_int64(st, 0);
+	*pending = (size_t)sqlite3_column_int64(st, 1);
 	r = 0;
 out:
 	statedb_done(st);

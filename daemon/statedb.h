@@ -134,6 +134,8 @@ int statedb_outbox_done(struct statedb *db, int64_t id, int64_t now);
 int statedb_outbox_retry(struct statedb *db, int64_t id, int64_t next_try, const char *why);
 /* The earliest next_try of an undelivered row, or 0 when there is none. */
 int statedb_outbox_next(struct statedb *db, int64_t *next_try);
+/* The same, and how many rows wait undelivered (due or not). */
+int statedb_outbox_pending(struct statedb *db, int64_t *next_try, size_t *pending);
 void statedb_deliveries_release(struct statedb_deliveries *l);
 
 /* Appends to the event log (domain may be NULL for the daemon's own events). */

@@ -305,3 +305,35 @@ def test_systemd_notify_watchdog_and_journal_prefixes(bed, daemons, tmp_path):
         assert any(line.startswith("<6>started:") for line in lines), lines
     finally:
         sock.close()
+
+
+def test_a_webhook_that_is_down_is_retried_and_never_stalls_checks(bed, daemons):
+    bad = bed.derive("tlsa-mismatch")
+    receiver = Receiver()
+    receiver.status = 500
+    try:
+        d = daemons({bad.name: 'services = {"xmpp-client"}'}, exec_hook=False,
+                    webhook=receiver.url, webhook_format="webhook").start()
+        d.wait("a failed delivery", lambda: receiver.bodies())
+        failed = len(receiver.bodies())
+        # Checks go on while the receiver fails.
+        d.checked_after(bad.name, time.time() + 1)
+        d.checked_after(bad.name, time.time() + 1)
+        metrics = d.get("/metrics")[1]
+        assert "xdane_alert_delivery_failures_total 0" not in metrics
+        assert "xdane_alerts_pending 0" not in metrics
+        assert "failed (attempt 1)" in d.log_text()
+        receiver.status = 200
+        # The retry comes after its backoff (10 s), once for each alert that failed.
+        d.wait("the retry", lambda: len(receiver.bodies()) > failed, timeout=30)
+        d.wait("nothing pending", lambda: "xdane_alerts_pending 0" in d.get("/metrics")[1],
+               timeout=30)
+        delivered = len(receiver.bodies())
+        d.checked_after(bad.name, time.time() + 1)
+        d.checked_after(bad.name, time.time() + 1)
+        assert len(receiver.bodies()) == delivered
+        keys = collections.Counter(json.dumps(b["alerts"][0]["labels"], sort_keys=True)
+                                   for b in receiver.bodies()[failed:])
+        assert set(keys.values()) == {1}, keys
+    finally:
+        receiver.close()
