@@ -151,7 +151,9 @@ struct probe_facts {
 	char address[FACTS_ADDR_MAX];
 	bool rsa_only; /* offered only RSA signature algorithms (second key type) */
 	enum probe_status status;
-	char detail[192];     /* what failed, for a person: "connection refused", "<failure/>" */
+	char detail[192]; /* what failed, for a person: "connection refused", "<failure/>" */
+	/* The handshake ended at a fatal alert from the server: it refused what we offered. */
+	bool tls_alert;
 	uint16_t tls_version; /* 0x0303 TLS 1.2, 0x0304 TLS 1.3; 0 without TLS */
 	char tls_version_name[16];
 	char cipher[64];

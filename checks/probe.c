@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -48,7 +49,14 @@ struct prober {
 	unsigned peak;
 	struct probe *queue_head; /* waiting, FIFO */
 	struct probe *queue_tail;
-	struct probe *active; /* running, doubly linked */
+	struct probe *active;		 /* running, doubly linked */
+	struct probe_rsa_memo *rsa_memo; /* PROBE_RSA_MEMO_SIZE entries, allocated on first use */
+};
+
+/* One server port known to hold no RSA certificate beside a leaf (prober_rsa_absent). */
+struct probe_rsa_memo {
+	uint8_t key[CERT_SHA256_LEN]; /* SHA-256 of (domain, target, port, leaf) */
+	int64_t expires_ms;	      /* monotonic; 0: an empty slot */
 };
 
 struct probe {
@@ -156,6 +164,12 @@ fail:
 	return r;
 }
 
+/* The time chains are verified at: the prober's fixed time (one check), else now (a daemon). */
+static time_t probe_verify_time(const struct prober *p)
+{
+	return p->opts.now != 0 ? (time_t)p->opts.now : time(NULL);
+}
+
 static void probe_release(struct probe *pr)
 {
 	if (pr->ev != NULL) {
@@ -225,12 +239,109 @@ void prober_free(struct prober *p)
 	SSL_CTX_free(p->ctx);
 	X509_STORE_free(p->store);
 	event_free(p->kick);
+	free(p->rsa_memo);
 	free(p);
 }
 
 unsigned prober_parallel_peak(const struct prober *p)
 {
 	return p->peak;
+}
+
+/* --- servers without a second certificate --------------------------------------------- */
+
+/*
+ * Entries per set: enough that a set does not overflow by chance while the
+ * memory is far from full (with 4 ways, 600 keys in 4096 entries already
+ * lost a few; with 8, 2,000 lost 80), few enough to scan at once (640 octets).
+ */
+#define PROBE_RSA_MEMO_WAYS 16
+
+/* The memo key: names case-folded, each ended by a NUL so no two inputs run together. */
+static void probe_rsa_memo_key(const char *domain, const char *target, uint16_t port,
+			       const uint8_t leaf_sha256[CERT_SHA256_LEN],
+			       uint8_t ret[CERT_SHA256_LEN])
+{
+	uint8_t in[2 * FACTS_NAME_MAX + 2 + CERT_SHA256_LEN];
+	size_t n = 0;
+	const char *names[2] = {domain, target};
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; names[k][i] != '\0' && i < FACTS_NAME_MAX - 1; i++) {
+			char ch = names[k][i];
+
+			in[n++] = (uint8_t)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+		}
+		in[n++] = '\0';
+	}
+	in[n++] = (uint8_t)(port >> 8);
+	in[n++] = (uint8_t)port;
+	memcpy(in + n, leaf_sha256, CERT_SHA256_LEN);
+	n += CERT_SHA256_LEN;
+	if (!EVP_Digest(in, n, ret, NULL, EVP_sha256(), NULL)) {
+		memset(ret, 0, CERT_SHA256_LEN); /* all keys alike: a miss at worst */
+		ERR_clear_error();
+	}
+}
+
+/* The first slot of the key's set (the key is a digest: its first octets spread evenly). */
+static struct probe_rsa_memo *probe_rsa_memo_set(struct prober *p, const uint8_t *key)
+{
+	uint32_t h = (uint32_t)key[0] | (uint32_t)key[1] << 8 | (uint32_t)key[2] << 16;
+
+	return &p->rsa_memo[(h % (PROBE_RSA_MEMO_SIZE / PROBE_RSA_MEMO_WAYS)) *
+			    PROBE_RSA_MEMO_WAYS];
+}
+
+bool prober_rsa_absent(struct prober *p, const char *domain, const char *target, uint16_t port,
+		       const uint8_t leaf_sha256[CERT_SHA256_LEN], int64_t now_ms)
+{
+	uint8_t key[CERT_SHA256_LEN];
+	struct probe_rsa_memo *set;
+	size_t i;
+
+	if (p->rsa_memo == NULL) {
+		return false;
+	}
+	probe_rsa_memo_key(domain, target, port, leaf_sha256, key);
+	set = probe_rsa_memo_set(p, key);
+	for (i = 0; i < PROBE_RSA_MEMO_WAYS; i++) {
+		if (set[i].expires_ms > now_ms && memcmp(set[i].key, key, sizeof(key)) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void prober_rsa_note_absent(struct prober *p, const char *domain, const char *target, uint16_t port,
+			    const uint8_t leaf_sha256[CERT_SHA256_LEN], int64_t now_ms)
+{
+	uint8_t key[CERT_SHA256_LEN];
+	struct probe_rsa_memo *set, *slot;
+	size_t i;
+
+	if (p->rsa_memo == NULL) {
+		p->rsa_memo = calloc(PROBE_RSA_MEMO_SIZE, sizeof(*p->rsa_memo));
+		if (p->rsa_memo == NULL) {
+			return; /* a memory only: without it every check asks the server */
+		}
+	}
+	probe_rsa_memo_key(domain, target, port, leaf_sha256, key);
+	set = probe_rsa_memo_set(p, key);
+	slot = &set[0];
+	for (i = 0; i < PROBE_RSA_MEMO_WAYS; i++) {
+		if (memcmp(set[i].key, key, sizeof(key)) == 0) {
+			slot = &set[i];
+			break;
+		}
+		/* Else the slot that expires first: empty and expired ones come first. */
+		if (set[i].expires_ms < slot->expires_ms) {
+			slot = &set[i];
+		}
+	}
+	memcpy(slot->key, key, sizeof(key));
+	slot->expires_ms = now_ms + PROBE_RSA_MEMO_TTL_MS;
 }
 
 /* --- ending a probe ------------------------------------------------------------------- */
@@ -412,7 +523,7 @@ static void probe_pkix(struct probe *pr, STACK_OF(X509) * chain)
 		goto out;
 	}
 	X509_STORE_CTX_set_purpose(vctx, X509_PURPOSE_SSL_SERVER);
-	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(vctx), (time_t)pr->p->opts.now);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(vctx), probe_verify_time(pr->p));
 	if (X509_verify_cert(vctx) == 1) {
 		out->pkix_ok = true;
 		out->pkix_error[0] = '\0';
@@ -561,7 +672,7 @@ static void probe_start_tls(struct probe *pr)
 		}
 		ERR_clear_error(); /* unusable records are the judge's business */
 	}
-	X509_VERIFY_PARAM_set_time(SSL_get0_param(pr->ssl), (time_t)pr->p->opts.now);
+	X509_VERIFY_PARAM_set_time(SSL_get0_param(pr->ssl), probe_verify_time(pr->p));
 	pr->phase = PHASE_HANDSHAKE;
 	probe_arm(pr, EV_WRITE, probe_step_timeout(pr));
 }
@@ -594,6 +705,10 @@ static void probe_handshake(struct probe *pr)
 			  probe_step_timeout(pr));
 		return;
 	}
+	/* OpenSSL files an alert received from the peer as SSL_AD_REASON_OFFSET + its code. */
+	pr->out->tls_alert = e == SSL_ERROR_SSL &&
+			     ERR_GET_LIB(ERR_peek_last_error()) == ERR_LIB_SSL &&
+			     ERR_GET_REASON(ERR_peek_last_error()) >= SSL_AD_REASON_OFFSET;
 	probe_tls_error(why, sizeof(why), e);
 	probe_finish(pr, PROBE_TLS_FAILED, "TLS handshake failed: %s", why);
 }

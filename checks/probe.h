@@ -33,7 +33,7 @@ struct prober_opts {
 	unsigned step_timeout_s;    /* 0: PROBE_STEP_TIMEOUT_S */
 	unsigned max_parallel;	    /* 0: PROBE_DEFAULT_PARALLEL */
 	const char *s2s_from;	    /* the from= of s2s stream headers, or NULL */
-	int64_t now;		    /* PKIX and DANE-TA dates are checked at this time */
+	int64_t now; /* PKIX and DANE-TA dates are checked at this time; 0: when each probe runs */
 };
 
 /*
@@ -74,5 +74,36 @@ void probe_cancel(struct probe *pr);
 
 /* Connections that were open at once at most. */
 unsigned prober_parallel_peak(const struct prober *p);
+
+/*
+ * Memory of server ports that hold no RSA certificate beside the leaf a
+ * first probe saw (the second key type, issue #4). Finding out costs a
+ * whole second connection (TCP, stream, STARTTLS, a ClientHello offering
+ * only RSA, the server's alert): as much work for the server as the check
+ * itself, for an answer that rarely changes between the checks of a
+ * long-running process. Only a definite no is kept (the server's alert, or
+ * the same leaf again), never a timeout or a lost connection; a server that
+ * has an RSA certificate is asked at every check, so that certificate's
+ * verdicts stay fresh. The key is the SNI domain, the SRV target, the port
+ * and the SHA-256 of the first leaf (the certificate, not only its key: a
+ * second certificate is most often added or dropped at a renewal), so a new
+ * certificate is asked about at once, and an RSA certificate added beside an
+ * unchanged one is found within PROBE_RSA_MEMO_TTL_MS (an hour: one
+ * question in twelve checks at the default interval of 300 s). Times are
+ * monotonic milliseconds. One memory per prober (per worker thread, which
+ * always gets the same domains), PROBE_RSA_MEMO_SIZE entries at most (the
+ * one closest to expiry goes first), allocated at the first note (40
+ * octets an entry, 320 KiB).
+ */
+#define PROBE_RSA_MEMO_TTL_MS (3600 * 1000)
+#define PROBE_RSA_MEMO_SIZE   8192
+
+/* Whether a note for this server port and leaf is younger than the TTL. */
+bool prober_rsa_absent(struct prober *p, const char *domain, const char *target, uint16_t port,
+		       const uint8_t leaf_sha256[CERT_SHA256_LEN], int64_t now_ms);
+
+/* Notes that it holds no RSA certificate beside that leaf; best effort (a memory only). */
+void prober_rsa_note_absent(struct prober *p, const char *domain, const char *target, uint16_t port,
+			    const uint8_t leaf_sha256[CERT_SHA256_LEN], int64_t now_ms);
 
 #endif

@@ -97,16 +97,28 @@ def test_endpoints_of_one_service_differ(xdane, bed):
 
 
 def test_rsa_and_ecdsa_with_tlsa_for_one(xdane, bed):
-    """The RSA certificate is only seen when RSA alone is offered: its TLSA is missing."""
+    """The RSA certificate is only seen when RSA alone is offered: its TLSA is missing. The
+    second key type is asked for once per server port (target, port) and first leaf, not per
+    address: each service's port has two addresses (127.0.0.1 and ::1), one of which carries
+    the RSA probe, and each TLSA owner gets one finding."""
     d = bed.derive("rsa-and-ecdsa")
     rc, reports = check(xdane, bed, d.name)
     r = reports[d.name]
     assert rc == 2
     assert codes(r) == ["TLSA_MISMATCH"]
-    assert all("RSA" in f["message"] for f in findings(r, "TLSA_MISMATCH"))
-    for _, e in endpoints(r):
+    mismatches = findings(r, "TLSA_MISMATCH")
+    assert all("RSA" in f["message"] for f in mismatches)
+    assert len(mismatches) == len(SERVICES)
+    by_service = {}
+    for service, e in endpoints(r):
         assert e["dane"] == "match" and e["cert"]["key_type"] == "EC"
-        assert e["rsa"]["dane"] == "mismatch" and e["rsa"]["cert"]["key_type"] == "RSA"
+        by_service.setdefault(service, []).append(e)
+    assert sorted(by_service) == sorted(SERVICES)
+    for service, eps in by_service.items():
+        assert len(eps) == 2, (service, [e["address"] for e in eps])
+        rsa = [e["rsa"] for e in eps if "rsa" in e]
+        assert len(rsa) == 1, (service, eps)
+        assert rsa[0]["dane"] == "mismatch" and rsa[0]["cert"]["key_type"] == "RSA"
 
 
 def test_digest_agility_trap(xdane, bed):
