@@ -7,8 +7,10 @@ Brings up the bed with N healthy signed domains that its Prosody serves as Virtu
 own (bed.bulk_domains(serve=True, ipv6=False): SRV for c2s and s2s to xmpp.<domain>, an A record
 only, so every endpoint has one address and endpoints = probes; TLSA 3 1 1), then measures:
   - bench_dns --probe (the checks library in one process, one prober per worker: one SSL_CTX
-    and CA store each): the full check, cold then warm DNS caches; wall, CPU, peak RSS, CPU per
-    endpoint, the connections made, and the CPU the bed's Prosody and named used meanwhile;
+    and CA store each): the full check, cold then warm (DNS caches, and each prober's memory of
+    servers with no RSA certificate beside their ECDSA one, so the warm pass makes no second,
+    RSA-only connections); wall, CPU, peak RSS, CPU per endpoint, the connections made, and
+    the CPU the bed's Prosody and named used meanwhile;
     the same without probes (the DNS half alone) for the difference;
   - the `xdane check --json --service xmpp-client --service xmpp-server` command on all N
     domains (a fresh process: cold);
