@@ -1037,6 +1037,9 @@ int render_daemon_metrics(const struct render_daemon_stats *s, char **ret)
 		 s->alerts_pending},
 		{"xdane_state_errors_total", "counter", "Errors of the state database since start",
 		 (double)s->state_errors_total},
+		{"xdane_state_db_ok", "gauge",
+		 "1 while the state database takes writes; 0: history and alert state are not kept",
+		 s->state_db_ok ? 1 : 0},
 	};
 	struct rtext t = {0};
 	size_t i;
@@ -1059,6 +1062,7 @@ int render_daemon_metrics(const struct render_daemon_stats *s, char **ret)
 static const char render_css[] =
 	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"
 	"h1{font-size:1.4em;margin:0 0 .3em}"
+	".problem{background:#b00020;color:#fff;padding:.5em .8em;font-weight:600}"
 	"table{border-collapse:collapse;width:100%}"
 	"th,td{border-bottom:1px solid #ddd;padding:.4em .6em;text-align:left;vertical-align:top}"
 	"th{background:#f4f4f4;position:sticky;top:0}"
@@ -1071,7 +1075,7 @@ static const char render_css[] =
 	".msg{color:#555;font-size:.9em}.age{color:#666;font-size:.9em}"
 	".err{color:#c62828;margin:0}.counts .b{margin-right:.4em}code{font-size:.95em}";
 
-int render_page_head(int64_t now, const unsigned counts[5], char **ret)
+int render_page_head(int64_t now, const unsigned counts[5], const char *problem, char **ret)
 {
 	struct rtext t = {0};
 	unsigned total = 0;
@@ -1093,7 +1097,14 @@ int render_page_head(int64_t now, const unsigned counts[5], char **ret)
 	}
 	rtext_printf(&t, " %u domains, generated ", total);
 	render_html_time(&t, now);
-	rtext_puts(&t, "</p>\n<table><thead><tr><th>Domain</th><th>Status</th><th>Last check</th>"
+	rtext_puts(&t, "</p>\n");
+	if (problem != NULL) {
+		char *esc = render_html_escape(problem);
+
+		rtext_printf(&t, "<p class=\"problem\">xdaned: %s</p>\n", esc != NULL ? esc : "");
+		free(esc);
+	}
+	rtext_puts(&t, "<table><thead><tr><th>Domain</th><th>Status</th><th>Last check</th>"
 		       "<th>Active findings</th><th>Soonest certificate expiry</th>"
 		       "<th>DNSSEC</th><th>Rollover</th></tr></thead><tbody>\n");
 	text = rtext_take(&t);

@@ -11,6 +11,7 @@
 #define XDANE_DAEMON_RENDER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,15 +76,18 @@ struct render_daemon_stats {
 	uint64_t alert_delivery_failures_total;
 	unsigned alerts_pending; /* outbox rows not yet delivered */
 	uint64_t state_errors_total;
+	bool state_db_ok;	    /* the last write (or the open) worked */
+	char state_db_problem[640]; /* why not, one line; "" when ok */
 };
 int render_daemon_metrics(const struct render_daemon_stats *s, char **ret);
 
 /*
- * The HTML overview: head (title, generated time `now`, counts by status)
- * then the rows in the given order, then the tail. Self-contained (inline
- * CSS, no script), escaped.
+ * The HTML overview: head (title, generated time `now`, counts by status,
+ * and a banner when problem, xdaned's own trouble, is not NULL) then the
+ * rows in the given order, then the tail. Self-contained (inline CSS, no
+ * script), escaped.
  */
-int render_page_head(int64_t now, const unsigned counts[5], char **ret);
+int render_page_head(int64_t now, const unsigned counts[5], const char *problem, char **ret);
 const char *render_page_tail(void);
 
 /* Escapes text for HTML into a malloc'd string. */

@@ -246,6 +246,9 @@ static void svc_render_stored(struct service *s, size_t index)
 static void svc_db_failed(struct service *s, const char *what)
 {
 	s->stats.state_errors_total++;
+	s->stats.state_db_ok = false;
+	snprintf(s->stats.state_db_problem, sizeof(s->stats.state_db_problem), "state db: %s: %s",
+		 what, statedb_error(s->db));
 	if (!s->db_failing) {
 		log_err("state db: %s: %s (status and alerts go on from memory; history is not "
 			"kept until it works again)",
@@ -260,6 +263,8 @@ static void svc_db_ok(struct service *s)
 		log_notice("state db: writes work again");
 		s->db_failing = false;
 	}
+	s->stats.state_db_ok = true;
+	s->stats.state_db_problem[0] = '\0';
 }
 
 /* Findings of a check as active findings seen first now: when the db cannot tell more. */
@@ -1059,8 +1064,14 @@ static void svc_open_db(struct service *s)
 			"restart)",
 			err);
 		s->stats.state_errors_total++;
+		s->stats.state_db_ok = false;
+		snprintf(s->stats.state_db_problem, sizeof(s->stats.state_db_problem),
+			 "state db: %s; running without stored state (nothing survives a restart)",
+			 err);
 		s->db = NULL;
+		return;
 	}
+	s->stats.state_db_ok = true;
 }
 
 static void svc_free_events(struct service *s)

@@ -165,7 +165,8 @@ int snapshot_page(const struct snapshot *s, char **ret, size_t *len)
 		counts[st >= 0 && st <= 4 ? st : 4]++;
 	}
 	buf_init(&b, SNAPSHOT_PAGE_MAX);
-	r = render_page_head(s->published, counts, &head);
+	r = render_page_head(s->published, counts,
+			     s->stats.state_db_ok ? NULL : s->stats.state_db_problem, &head);
 	if (r == 0) {
 		r = snapshot_put(&b, head);
 	}

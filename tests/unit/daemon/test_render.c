@@ -428,7 +428,7 @@ static void page_head(void **state)
 	char *head = NULL;
 
 	(void)state;
-	assert_int_equal(render_page_head(CHECKED_AT, counts, &head), 0);
+	assert_int_equal(render_page_head(CHECKED_AT, counts, NULL, &head), 0);
 	assert_non_null(strstr(head, "<title>xdane: 3 critical, 2 warning of 20 domains</title>"));
 	assert_non_null(strstr(head, ">ok 10<"));
 	assert_non_null(strstr(head, ">info 1<"));
@@ -438,6 +438,12 @@ static void page_head(void **state)
 	assert_non_null(strstr(head, "2026-11-22 02:34 UTC"));
 	assert_null(strstr(head, "<script"));
 	assert_non_null(strstr(render_page_tail(), "</html>"));
+	assert_null(strstr(head, "class=\"problem\""));
+	free(head);
+	/* xdaned's own trouble is a banner, escaped. */
+	assert_int_equal(render_page_head(CHECKED_AT, counts, "state db: <full> disk", &head), 0);
+	assert_non_null(
+		strstr(head, "<p class=\"problem\">xdaned: state db: &lt;full&gt; disk</p>"));
 	free(head);
 }
 
@@ -470,8 +476,9 @@ static void daemon_metrics(void **state)
 	assert_line(text, "xdane_alert_delivery_failures_total 1");
 	assert_line(text, "xdane_alerts_pending 4");
 	assert_line(text, "xdane_state_errors_total 0");
+	assert_line(text, "xdane_state_db_ok 0");
 	assert_line(text, "xdane_checks_failed_total 2");
-	assert_int_equal(count_lines(text), 30);
+	assert_int_equal(count_lines(text), 33); /* 11 samples, each with HELP and TYPE */
 	free(text);
 
 	assert_string_equal(render_family_header(RENDER_CHECK_DURATION),
