@@ -229,6 +229,8 @@ def test_an_unusable_state_db_is_logged_not_fatal(bed, daemons, tmp_path):
            in d.get("/metrics")[1])
     status, metrics = d.get("/metrics")
     assert "xdane_state_errors_total 1" in metrics or "xdane_state_errors_total 2" in metrics
+    assert "xdane_state_db_ok 0" in metrics
+    assert 'class="problem">xdaned: state db:' in d.get("/")[1]
     assert d.get("/healthz")[0] == 200
 
 
