@@ -17,6 +17,7 @@
 #include "checks/dnscheck.h"
 #include "checks/facts.h"
 #include "daemon/config.h"
+#include "daemon/httpd.h"
 
 /* Keys of the rollover section (DESIGN.md "Certificate rollover"); used from issue 6 on. */
 static cfg_opt_t config_rollover_opts[] = {
@@ -170,6 +171,27 @@ static int config_check_queries(cfg_t *cfg, cfg_opt_t *opt)
 	return config_check_range(cfg, opt, 1, 65536);
 }
 
+/* 0 (the global interval) or what the global one allows. */
+static int config_check_domain_interval(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return config_check_range(cfg, opt, 0, 7 * 86400);
+}
+
+/* ADDRESS:PORT with a numeric address: the listener never resolves names. */
+static int config_check_listen(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v == NULL || !httpd_listen_valid(v)) {
+		cfg_error(cfg,
+			  "listen '%s': expected ADDRESS:PORT with a numeric address "
+			  "(127.0.0.1:9470, [::1]:9470)",
+			  v != NULL ? v : "");
+		return -1;
+	}
+	return 0;
+}
+
 static int config_check_workers(cfg_t *cfg, cfg_opt_t *opt)
 {
 	return config_check_range(cfg, opt, 0, 16); /* RUNNER_MAX_WORKERS */
@@ -184,6 +206,11 @@ static int config_check_services(cfg_t *cfg, cfg_opt_t *opt)
 {
 	unsigned i;
 
+	if (cfg_opt_size(opt) == 0) {
+		cfg_error(cfg, "services is empty: name at least one of xmpp-client, xmpp-server, "
+			       "xmpps-client, xmpps-server");
+		return -1;
+	}
 	for (i = 0; i < cfg_opt_size(opt); i++) {
 		const char *name = cfg_opt_getnstr(opt, i);
 
@@ -223,6 +250,13 @@ static int config_check_domain(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "domain '%s' is not a valid domain name", cfg_title(sec));
 		return -1;
 	}
+	/* libconfuse does not validate a list set to {}: its validator never sees it. */
+	if (cfg_size(sec, "services") == 0) {
+		cfg_error(cfg, "domain '%s': services is empty: name at least one of xmpp-client, "
+			       "xmpp-server, xmpps-client, xmpps-server",
+			  cfg_title(sec));
+		return -1;
+	}
 	return 0;
 }
 
@@ -255,13 +289,14 @@ static const struct {
 	{"finding", config_check_finding},
 	{"domain", config_check_domain},
 	{"domain|services", config_check_services},
-	{"domain|interval", config_check_nonnegative},
+	{"domain|interval", config_check_domain_interval},
 	{"domain|rrsig-margin", config_check_nonnegative},
 	{"domain|cert-margin", config_check_nonnegative},
 	{"domain|cert-critical-margin", config_check_nonnegative},
 	{"domain|finding", config_check_finding},
 	{"domain|rollover|update-port", config_check_port},
 	{"alert|webhook-format", config_check_format},
+	{"http|listen", config_check_listen},
 	{"alert|consecutive", config_check_consecutive},
 	{"alert|exec-timeout", config_check_positive},
 	{"alert|webhook-timeout", config_check_positive},

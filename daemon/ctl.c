@@ -257,6 +257,9 @@ int ctl_status_main(int argc, char **argv)
 		return CLI_EXIT_UNKNOWN;
 	}
 	if (status != 200) {
+		if (reply.len > 0 && reply.data[reply.len - 1] == '\n') {
+			reply.data[--reply.len] = '\0';
+		}
 		cli_error("status", "%s", reply.data != NULL ? (char *)reply.data : "no answer");
 		buf_release(&reply);
 		return CLI_EXIT_UNKNOWN;

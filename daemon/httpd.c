@@ -207,6 +207,14 @@ static int httpd_parse_listen(const char *listen, struct sockaddr_storage *addr,
 	return -EINVAL;
 }
 
+bool httpd_listen_valid(const char *listen)
+{
+	struct sockaddr_storage addr;
+	socklen_t len;
+
+	return httpd_parse_listen(listen, &addr, &len) == 0;
+}
+
 int httpd_start_tcp(const char *listen_on, const struct httpd_opts *o, struct httpd **ret,
 		    char *err, size_t errlen)
 {

@@ -47,6 +47,9 @@ struct httpd_opts {
 int httpd_start_tcp(const char *listen, const struct httpd_opts *o, struct httpd **ret, char *err,
 		    size_t errlen);
 
+/* Whether listen is "ADDRESS:PORT" with a numeric IPv4 or [IPv6] address. */
+bool httpd_listen_valid(const char *listen);
+
 /* Listens on a Unix socket at path (replacing a stale one) with the given file mode. */
 int httpd_start_unix(const char *path, unsigned mode, const struct httpd_opts *o,
 		     struct httpd **ret, char *err, size_t errlen);

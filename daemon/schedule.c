@@ -34,14 +34,16 @@ static uint32_t sched_mix(uint32_t h, uint32_t round)
 static int64_t sched_interval(const struct sched_entry *e)
 {
 	int64_t span = e->interval_ms / 10; /* the whole jitter range: 10 % */
-	int64_t j = span > 0 ? (int64_t)(sched_mix(e->hash, e->round) % (uint32_t)(span + 1)) : 0;
+	int64_t j = span > 0 ? (int64_t)((uint64_t)sched_mix(e->hash, e->round) %
+					 (uint64_t)(span + 1))
+			     : 0;
 
-	return (int64_t)e->interval_ms - span / 2 + j;
+	return e->interval_ms - span / 2 + j;
 }
 
 static int64_t sched_first_due(const struct sched_entry *e, int64_t now)
 {
-	uint32_t spread = e->interval_ms < SCHED_SPREAD_MAX_MS ? e->interval_ms
+	uint32_t spread = e->interval_ms < SCHED_SPREAD_MAX_MS ? (uint32_t)e->interval_ms
 							       : SCHED_SPREAD_MAX_MS;
 
 	return now + (spread > 0 ? (int64_t)(e->hash % spread) : 0);
@@ -112,7 +114,7 @@ int sched_set(struct sched *s, const char *const *names, const unsigned *interva
 			free(sorted);
 			return -ENOMEM;
 		}
-		v[i].interval_ms = interval_s[i] * 1000u;
+		v[i].interval_ms = (int64_t)interval_s[i] * 1000;
 		v[i].hash = sched_hash(names[i]);
 		if (old_index != NULL) {
 			old_index[i] = o != NULL ? (long)(o - s->v) : -1;

@@ -17,7 +17,7 @@
 
 struct sched_entry {
 	char *name;
-	uint32_t interval_ms;
+	int64_t interval_ms;
 	int64_t next_due; /* ms; INT64_MAX while in flight */
 	bool in_flight;
 	bool triggered; /* check again as soon as the running check ends */

@@ -250,8 +250,8 @@ static void svc_db_failed(struct service *s, const char *what)
 	snprintf(s->stats.state_db_problem, sizeof(s->stats.state_db_problem), "state db: %s: %s",
 		 what, statedb_error(s->db));
 	if (!s->db_failing) {
-		log_err("state db: %s: %s (status and alerts go on from memory; history is not "
-			"kept until it works again)",
+		log_err("state db: %s: %s (status goes on from memory; history is not kept and "
+			"alerts are not sent until it works again)",
 			what, statedb_error(s->db));
 		s->db_failing = true;
 	}
@@ -439,6 +439,7 @@ static int svc_hooks_start(struct service *s)
 	struct hooks_opts ho = {0};
 	char err[256];
 	char host[256] = "";
+	char status_url[300];
 
 	s->n_hooks = 0;
 	if (s->cfg->alert_exec != NULL) {
@@ -458,6 +459,9 @@ static int svc_hooks_start(struct service *s)
 							       : WEBHOOK_WEBHOOK;
 	ho.webhook_timeout_s = s->cfg->alert_webhook_timeout_s;
 	ho.instance = host;
+	/* Where a person reads more: the status page of the listener (generatorURL). */
+	snprintf(status_url, sizeof(status_url), "http://%s", s->boot_cfg->http_listen);
+	ho.status_url = status_url;
 	if (hooks_new(s->base, &ho, &s->hooks, err, sizeof(err)) < 0) {
 		log_err("alert hooks: %s", err);
 		s->n_hooks = 0;
@@ -1060,14 +1064,13 @@ static void svc_open_db(struct service *s)
 
 	if (statedb_open(s->boot_cfg->state_db, false, &s->db, err, sizeof(err)) < 0) {
 		/* Checks and alerts are worth more than their history: go on without it. */
-		log_err("state db: %s; running without stored state (nothing survives a "
-			"restart)",
+		log_err("state db: %s; running without stored state: status from memory, no "
+			"history, no alerts",
 			err);
 		s->stats.state_errors_total++;
 		s->stats.state_db_ok = false;
 		snprintf(s->stats.state_db_problem, sizeof(s->stats.state_db_problem),
-			 "state db: %s; running without stored state (nothing survives a restart)",
-			 err);
+			 "state db: %s; running without stored state: no history, no alerts", err);
 		s->db = NULL;
 		return;
 	}

@@ -113,6 +113,10 @@ static void test_errors_name_file_and_line(void **state)
 		{"domain \"a.org\" { finding \"NOPE\" { severity = \"info\" } }\n",
 		 "unknown finding code 'NOPE'"},
 		{"alert { exec-timeout = 0 }\n", "'exec-timeout' is 0"},
+		{"domain \"a.org\" {\n interval = 864000 }\n", ":2: 'interval' is 864000"},
+		{"domain \"a.org\" {\n services = {} }\n", ":2: domain 'a.org': services is empty"},
+		{"http {\n listen = \"localhost:9470\" }\n", ":2: listen 'localhost:9470'"},
+		{"http { listen = \"127.0.0.1\" }\n", "expected ADDRESS:PORT"},
 	};
 	char err[256];
 	struct config *c = NULL;
