@@ -27,6 +27,7 @@
 struct runner_shared {
 	const struct runner_opts *opts;
 	const char *const *domains;
+	const unsigned *services; /* per domain, or NULL */
 	size_t n;
 	unsigned n_workers;
 	runner_fn fn;
@@ -194,6 +195,8 @@ static void runner_check(struct runner_worker *w, size_t index, struct runner_jo
 		/* A long-lived worker: the time of this check, and the services it asks for. */
 		dns.now = (int64_t)time(NULL);
 		dns.services = job->services;
+	} else if (w->sh->services != NULL) {
+		dns.services = w->sh->services[index];
 	}
 	slot->deadline = evtimer_new(w->base, runner_on_deadline, slot);
 	if (slot->deadline != NULL && evtimer_add(slot->deadline, &tv) == 0) {
@@ -401,9 +404,10 @@ int runner_new(const struct runner_opts *o, size_t n_hint, struct runner **ret, 
 	return 0;
 }
 
-int runner_run(struct runner *r, const char *const *domains, size_t n, runner_fn fn, void *arg)
+int runner_run(struct runner *r, const char *const *domains, const unsigned *services, size_t n,
+	       runner_fn fn, void *arg)
 {
-	struct runner_shared sh = {&r->opts, domains, n, r->n_workers, fn, arg};
+	struct runner_shared sh = {&r->opts, domains, services, n, r->n_workers, fn, arg};
 	unsigned i, started = 0;
 
 	for (i = 0; i < r->n_workers; i++) {

@@ -46,8 +46,12 @@ struct runner;
 int runner_new(const struct runner_opts *o, size_t n_hint, struct runner **ret, char *err,
 	       size_t errlen);
 
-/* Checks the n domains and returns when all are done: 0 or -ENOMEM. */
-int runner_run(struct runner *r, const char *const *domains, size_t n, runner_fn fn, void *arg);
+/*
+ * Checks the n domains and returns when all are done: 0 or -ENOMEM.
+ * services[i] (NULL: the options' for all) are the services of domains[i].
+ */
+int runner_run(struct runner *r, const char *const *domains, const unsigned *services, size_t n,
+	       runner_fn fn, void *arg);
 
 /*
  * A started runner (the daemon's): the workers run until runner_stop and

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "checks/dnscheck.h"
@@ -48,7 +49,8 @@ struct checkcmd_opts {
 };
 
 struct checkcmd_slot {
-	bool unknown; /* could not check */
+	const struct config_domain *conf; /* the domain's block in --config, or NULL */
+	bool unknown;			  /* could not check */
 	enum severity worst;
 	char *text;
 };
@@ -60,6 +62,7 @@ struct checkcmd_run {
 	struct runner_opts runner;
 	struct checkcmd_slot *slots;
 	const char **domains;
+	unsigned *services; /* per domain: --service, else its config block's, else all */
 	size_t n;
 	bool json;
 };
@@ -161,6 +164,54 @@ static int checkcmd_parse(int argc, char **argv, struct checkcmd_opts *o)
 	return 0;
 }
 
+/* The judge options of a domain block: its margins and severities (config.c merged them). */
+static void checkcmd_domain_judge(const struct config_domain *d, struct judge_opts *o)
+{
+	int i;
+
+	judge_opts_init(o);
+	o->rrsig_margin_s = d->rrsig_margin_s;
+	o->cert_margin_s = d->cert_margin_s;
+	o->cert_critical_s = d->cert_critical_s;
+	for (i = 0; i < FINDING_COUNT; i++) {
+		o->severity[i] = d->severity[i];
+	}
+}
+
+/* "Example.org." and "example.org" name one domain. */
+static bool checkcmd_same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	la -= la > 0 && a[la - 1] == '.';
+	lb -= lb > 0 && b[lb - 1] == '.';
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* Each domain's block in the config (if any) and the services to check. */
+static int checkcmd_domain_settings(const struct checkcmd_opts *o, const struct config *cfg,
+				    struct checkcmd_run *run)
+{
+	size_t i, j;
+
+	run->services = calloc(run->n, sizeof(*run->services));
+	if (run->services == NULL) {
+		cli_error("check", "out of memory");
+		return CLI_EXIT_UNKNOWN;
+	}
+	for (i = 0; i < run->n; i++) {
+		for (j = 0; j < cfg->n_domains && run->slots[i].conf == NULL; j++) {
+			if (checkcmd_same_name(run->domains[i], cfg->domains[j].name)) {
+				run->slots[i].conf = &cfg->domains[j];
+			}
+		}
+		run->services[i] = o->services != 0		? o->services
+				   : run->slots[i].conf != NULL ? run->slots[i].conf->services
+								: DNSCHECK_ALL_SERVICES;
+	}
+	return 0;
+}
+
 static void checkcmd_on_result(void *arg, size_t index, const struct domain_facts *f,
 			       const char *error)
 {
@@ -170,7 +221,14 @@ static void checkcmd_on_result(void *arg, size_t index, const struct domain_fact
 	int r = -ENOMEM;
 
 	if (f != NULL) {
-		r = judge_check(f, run->runner.dns.now, &run->judge, &fl);
+		struct judge_opts own;
+		const struct judge_opts *jo = &run->judge;
+
+		if (slot->conf != NULL) {
+			checkcmd_domain_judge(slot->conf, &own);
+			jo = &own;
+		}
+		r = judge_check(f, run->runner.dns.now, jo, &fl);
 		if (r == 0) {
 			pthread_mutex_lock(&run->report_lock);
 			r = report_set(run->report, index, f, &fl);
@@ -322,6 +380,7 @@ static void checkcmd_cleanup(struct checkcmd_run *run)
 	}
 	free(run->slots);
 	free(run->domains);
+	free(run->services);
 	report_free(run->report);
 	pthread_mutex_destroy(&run->report_lock);
 }
@@ -354,6 +413,10 @@ int checkcmd_main(int argc, char **argv)
 		goto out;
 	}
 	checkcmd_settings(&o, cfg, &run);
+	r = checkcmd_domain_settings(&o, cfg, &run);
+	if (r != 0) {
+		goto out;
+	}
 	r = CLI_EXIT_UNKNOWN;
 	if (report_new(run.n, &run.report) < 0) {
 		cli_error("check", "out of memory");
@@ -363,7 +426,7 @@ int checkcmd_main(int argc, char **argv)
 		cli_error("check", "%s", err);
 		goto out;
 	}
-	runner_run(runner, run.domains, run.n, checkcmd_on_result, &run);
+	runner_run(runner, run.domains, run.services, run.n, checkcmd_on_result, &run);
 	r = checkcmd_output(&run);
 out:
 	runner_free(runner);

@@ -134,7 +134,7 @@ static void bench_pass(struct runner *r, struct bench *b, const struct strlist *
 		watch0[i] = bench_pid_cpu(b->watch[i]);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	runner_run(r, (const char *const *)domains->v, domains->n, bench_on_result, b);
+	runner_run(r, (const char *const *)domains->v, NULL, domains->n, bench_on_result, b);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru);
 	for (i = 0; i < b->n_watch; i++) {

@@ -141,6 +141,30 @@ def test_severity_override_and_margin_from_config(xdane, bed, tmp_path):
     assert {f["severity"] for f in findings(reports[d.name], "RRSIG_EXPIRING")} == {"critical"}
 
 
+def test_a_domain_block_sets_its_services_margins_and_severities(xdane, bed, tmp_path):
+    """A domain's own block in --config: its services, margins and severities hold for it
+    (named on the command line or taken from the config), the global ones for the others."""
+    d = bed.derive("expiring-rrsig", hours=24)
+    conf = tmp_path / "xdane.conf"
+    conf.write_text(f'domain "{d.name}" {{ services = {{"xmpp-server"}} rrsig-margin = 3600 }}\n'
+                    'domain "good.example" {\n'
+                    '  finding "RRSIG_EXPIRING" { severity = "critical" }\n'
+                    '  rrsig-margin = 31536000 }\n')
+    for args in ([d.name, "good.example"], []):
+        rc, reports = check(xdane, bed, *args, extra=["--config", str(conf)])
+        r = reports[d.name]
+        assert [s["service"] for s in r["services"]] == ["xmpp-server"]
+        assert "RRSIG_EXPIRING" not in codes(r), "its own 1 h margin: 24 h is fine"
+        g = reports["good.example"]
+        assert len(g["services"]) == 4
+        assert {f["severity"] for f in findings(g, "RRSIG_EXPIRING")} == {"critical"}, \
+            "its own one-year margin and severity"
+    # --service still wins over the block.
+    rc, reports = check(xdane, bed, d.name, extra=["--config", str(conf), "--service",
+                                                   "xmpp-client"])
+    assert [s["service"] for s in reports[d.name]["services"]] == ["xmpp-client"]
+
+
 def test_text_report_groups_by_service_and_endpoint(xdane, bed):
     p = xdane.run("check", "--dns-only", "--resolver-config", bed.unbound_conf, "--auth-port",
                   bed.named.port, "good.example", timeout=60)
