@@ -4,6 +4,7 @@ line on stderr that names the file or argument and says what is wrong. Never a c
 ASan+UBSan build runs these too; xdanebin fails on any sanitizer report)."""
 
 import os
+import socket
 import subprocess
 
 import pytest
@@ -116,8 +117,8 @@ def test_bad_input_is_one_clear_line(xdane, files, argv, expect):
 
 
 def test_xdaned_check_config(xdane, tmp_path):
-    """--check-config validates a file (errors name file and line); without it, until the
-    daemon lands, xdaned says it does not run checks instead of idling silently."""
+    """--check-config validates a file (errors name file and line); a daemon that cannot
+    start says why and exits 1."""
     good = tmp_path / "good.conf"
     good.write_text('domain "example.org" { services = {"xmpp-client"} }\n')
     bad = tmp_path / "bad.conf"
@@ -128,8 +129,22 @@ def test_xdaned_check_config(xdane, tmp_path):
     assert p.returncode == 1 and f"{bad}:2: domain 'not a domain'" in p.stderr
     p = xdane.run("-c", tmp_path / "missing.conf", "--check-config", binary=xdane.xdaned)
     assert p.returncode == 1 and "missing.conf: No such file or directory" in p.stderr
-    p = xdane.run("-c", good, binary=xdane.xdaned)
-    assert p.returncode == 3 and "does not run checks" in p.stderr
+    # A listener it cannot have: one line saying so, exit 1, nothing left behind.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        unbound = tmp_path / "unbound.conf"
+        unbound.write_text('server:\n\tlocal-zone: "." refuse\n')
+        busy = tmp_path / "busy.conf"
+        busy.write_text(f'resolver-config = "{unbound}"\nstate-db = "{tmp_path}/state.db"\n'
+                        f'control-socket = "{tmp_path}/control.sock"\n'
+                        f'http {{ listen = "127.0.0.1:{port}" }}\n'
+                        'domain "example.org" { services = {"xmpp-client"} }\n')
+        p = xdane.run("-c", busy, binary=xdane.xdaned)
+    assert p.returncode == 1, p.stderr
+    assert f"http listen 127.0.0.1:{port}: Address already in use" in p.stderr
+    assert not (tmp_path / "control.sock").exists()
     p = xdane.run("--frob", binary=xdane.xdaned)
     assert p.returncode == 3 and "'--frob'" in p.stderr
     assert xdane.run("--version", binary=xdane.xdaned).stdout.startswith("xdaned ")
