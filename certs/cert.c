@@ -118,6 +118,33 @@ int cert_load_file(const char *path, struct cert **ret)
 	return r;
 }
 
+int cert_from_x509(X509 *x, struct cert **ret)
+{
+	struct cert *c;
+
+	if (x == NULL) {
+		return ERR_PARSE;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return -ENOMEM;
+	}
+	/*
+	 * A reference, not a copy: i2d_X509 then d2i_X509 would decode the public key
+	 * again, which is most of what a certificate costs in OpenSSL 3.0 (a fresh
+	 * OSSL_DECODER_CTX per key). The up-ref is atomic, and the X509's lazily
+	 * filled caches (extensions, key) are set under its own lock.
+	 */
+	if (!X509_up_ref(x)) {
+		ERR_clear_error();
+		free(c);
+		return ERR_CRYPTO;
+	}
+	c->x509 = x;
+	*ret = c;
+	return 0;
+}
+
 void cert_free(struct cert *c)
 {
 	if (c == NULL) {

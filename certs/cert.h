@@ -14,6 +14,7 @@
 
 struct buf;
 struct cert;
+struct x509_st; /* OpenSSL's X509, for the one caller that already holds one */
 
 /* A certificate file larger than this is not a certificate (chains are KiB). */
 #define CERT_FILE_MAX (1024 * 1024)
@@ -42,6 +43,14 @@ int cert_parse(const uint8_t *data, size_t len, struct cert **ret);
 
 /* cert_parse on a file read with the CERT_FILE_MAX bound; also -errno. */
 int cert_load_file(const char *path, struct cert **ret);
+
+/*
+ * A cert for an X509 that OpenSSL already decoded (a peer's certificate after a
+ * handshake): it takes a reference of its own, so x stays the caller's. Nothing is
+ * decoded again; every cert_info field is what cert_parse of its DER would give.
+ * Errors: ERR_PARSE for NULL, ERR_CRYPTO, -ENOMEM.
+ */
+int cert_from_x509(struct x509_st *x, struct cert **ret);
 
 void cert_free(struct cert *c);
 

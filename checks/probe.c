@@ -392,9 +392,10 @@ static void probe_tls_error(char *buf, size_t len, int ssl_err)
 /* --- verification of the presented chain ---------------------------------------------- */
 
 /*
- * The presented chain, each certificate decoded into our own type at most
- * once and only when needed (decoding is the costly part of a verified
- * handshake in OpenSSL 3): the leaf always, a CA only for a trust-anchor record.
+ * The presented chain in our own type, made only when needed (the leaf always, a
+ * CA only for a trust-anchor record). Each is a reference to the X509 the handshake
+ * decoded, never a second decode: decoding a public key is the costly part of a
+ * certificate in OpenSSL 3.0.
  */
 struct probe_chain {
 	STACK_OF(X509) * x509;
@@ -412,22 +413,17 @@ static void probe_chain_init(STACK_OF(X509) * chain, struct probe_chain *ret)
 	ret->n = n < FACTS_MAX_CHAIN ? (size_t)n : FACTS_MAX_CHAIN;
 }
 
-/* The certificate at depth, or NULL if it does not decode (it then matches nothing). */
+/* The certificate at depth, or NULL if there is none or no memory (it then matches nothing). */
 static const struct cert *probe_chain_get(struct probe_chain *c, size_t depth)
 {
-	unsigned char *der = NULL;
-	int len;
-
 	if (depth >= c->n) {
 		return NULL;
 	}
 	if (!c->tried[depth]) {
 		c->tried[depth] = true;
-		len = i2d_X509(sk_X509_value(c->x509, (int)depth), &der);
-		if (len <= 0 || cert_parse(der, (size_t)len, &c->certs[depth]) < 0) {
+		if (cert_from_x509(sk_X509_value(c->x509, (int)depth), &c->certs[depth]) < 0) {
 			c->certs[depth] = NULL;
 		}
-		OPENSSL_free(der);
 	}
 	return c->certs[depth];
 }
