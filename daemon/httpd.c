@@ -52,23 +52,65 @@ void httpd_text(struct httpd_response *resp, unsigned status, const char *conten
 	}
 }
 
+/* Adapts a stream to libmicrohttpd's content reader. */
+static ssize_t httpd_on_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct httpd_response *resp = cls;
+	long n;
+
+	(void)pos;
+	n = resp->stream(resp->stream_cls, buf, max);
+	if (n == 0) {
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
+}
+
+static void httpd_on_read_done(void *cls)
+{
+	struct httpd_response *resp = cls;
+
+	if (resp->stream_free != NULL) {
+		resp->stream_free(resp->stream_cls);
+	}
+	free(resp);
+}
+
 static enum MHD_Result httpd_send(struct MHD_Connection *c, struct httpd_response *resp)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (resp->body == NULL) {
-		resp->status = resp->status >= 400 ? resp->status : 500;
-		resp->body = strdup("");
-		resp->len = 0;
-		if (resp->body == NULL) {
+	if (resp->stream != NULL) {
+		struct httpd_response *held = malloc(sizeof(*held));
+
+		if (held == NULL) {
+			if (resp->stream_free != NULL) {
+				resp->stream_free(resp->stream_cls);
+			}
 			return MHD_NO;
 		}
-	}
-	r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(resp->body);
-		return MHD_NO;
+		*held = *resp;
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, httpd_on_read,
+						      held, httpd_on_read_done);
+		if (r == NULL) {
+			httpd_on_read_done(held);
+			return MHD_NO;
+		}
+	} else {
+		if (resp->body == NULL) {
+			resp->status = resp->status >= 400 ? resp->status : 500;
+			resp->body = strdup("");
+			resp->len = 0;
+			if (resp->body == NULL) {
+				return MHD_NO;
+			}
+		}
+		r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+		if (r == NULL) {
+			free(resp->body);
+			return MHD_NO;
+		}
 	}
 	if (resp->content_type != NULL) {
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);

@@ -17,12 +17,23 @@
 
 struct httpd;
 
+/*
+ * A body made piece by piece while it is sent (a large /status): fills buf
+ * with at most max bytes and returns how many, 0 at the end, or -1 on an
+ * error (the connection is then closed). Runs on the listener's thread.
+ */
+typedef long (*httpd_stream_fn)(void *cls, char *buf, size_t max);
+
 struct httpd_response {
 	unsigned status;	  /* 200, 404, ... */
 	const char *content_type; /* static string */
 	char *body;		  /* malloc'd, taken over by httpd */
 	size_t len;
 	const char *allow; /* "Allow" header for 405, or NULL */
+	/* Instead of body: a stream, and how to free its state after the response. */
+	httpd_stream_fn stream;
+	void *stream_cls;
+	void (*stream_free)(void *cls);
 };
 
 /*

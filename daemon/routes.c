@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/timefmt.h"
 #include "daemon/routes.h"
 #include "daemon/service.h"
@@ -78,19 +79,105 @@ static json_t *routes_report(struct statedb *db, const struct view *v)
 	return o;
 }
 
-static void routes_status_all(struct statedb *db, const struct snapshot *snap,
-			      struct httpd_response *resp)
-{
-	json_t *list = json_array();
-	size_t i;
+/*
+ * GET /status is streamed: one stored report at a time, as stored (compact
+ * JSON), so that 10,000 domains never sit in memory at once.
+ */
+struct routes_stream {
+	struct snapshot *snap; /* referenced until the response is done */
+	struct statedb *db;
+	size_t next;	    /* next domain of snap */
+	bool closed;	    /* the closing "]}" is in pending */
+	struct buf pending; /* made, not yet sent */
+	size_t off;
+};
 
-	for (i = 0; list != NULL && snap != NULL && i < snap->n; i++) {
-		if (json_array_append_new(list, routes_report(db, snap->v[i])) < 0) {
-			json_decref(list);
-			list = NULL;
+static int routes_stream_fill(struct routes_stream *st)
+{
+	const struct view *v = st->snap->v[st->next];
+	char *text = NULL;
+	int64_t at;
+	int r;
+
+	r = buf_append(&st->pending, st->next == 0 ? "\n" : ",\n", st->next == 0 ? 1 : 2);
+	if (r == 0 && st->db != NULL && statedb_report(st->db, v->name, &text, &at) == 0) {
+		r = buf_append(&st->pending, text, strlen(text));
+	} else if (r == 0) {
+		json_t *o = routes_report(st->db, v); /* a stand-in saying why */
+		char *t = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+		r = t != NULL ? buf_append(&st->pending, t, strlen(t)) : -ENOMEM;
+		free(t);
+		json_decref(o);
+	}
+	free(text);
+	st->next++;
+	return r;
+}
+
+static long routes_stream_read(void *cls, char *out, size_t max)
+{
+	struct routes_stream *st = cls;
+	size_t n;
+
+	while (st->off == st->pending.len) {
+		st->pending.len = st->off = 0;
+		if (st->next < st->snap->n) {
+			if (routes_stream_fill(st) < 0) {
+				return -1;
+			}
+		} else if (!st->closed) {
+			st->closed = true;
+			if (buf_append(&st->pending, "\n]}\n", 4) < 0) {
+				return -1;
+			}
+		} else {
+			return 0;
 		}
 	}
-	routes_json(resp, 200, list != NULL ? json_pack("{s:o}", "domains", list) : NULL);
+	n = st->pending.len - st->off < max ? st->pending.len - st->off : max;
+	memcpy(out, st->pending.data + st->off, n);
+	st->off += n;
+	return (long)n;
+}
+
+static void routes_stream_free(void *cls)
+{
+	struct routes_stream *st = cls;
+
+	snapshot_release(st->snap);
+	free(st->pending.data);
+	free(st);
+}
+
+static void routes_status_all(struct statedb *db, struct snapshot *snap,
+			      struct httpd_response *resp)
+{
+	struct routes_stream *st;
+
+	if (snap == NULL) {
+		httpd_text(resp, 503, CT_TEXT, "starting\n");
+		return;
+	}
+	st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		httpd_text(resp, 500, CT_TEXT, "out of memory\n");
+		return;
+	}
+	/* The stream outlives this call: it holds a reference of its own. */
+	st->snap = snapshot_acquire_ref(snap);
+	st->db = db;
+	buf_init(&st->pending, 64u << 20); /* one report is far smaller */
+	if (buf_append(&st->pending, "{\"domains\": [", 13) < 0) {
+		routes_stream_free(st);
+		httpd_text(resp, 500, CT_TEXT, "out of memory\n");
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = CT_JSON;
+	resp->stream = routes_stream_read;
+	resp->stream_cls = st;
+	resp->stream_free = routes_stream_free;
 }
 
 static json_t *routes_finding(const struct statedb_finding *sf)

@@ -93,6 +93,12 @@ struct snapshot *snapshot_acquire(struct snapshot_box *b)
 	return s;
 }
 
+struct snapshot *snapshot_acquire_ref(struct snapshot *s)
+{
+	atomic_fetch_add_explicit(&s->ref, 1, memory_order_relaxed);
+	return s;
+}
+
 void snapshot_release(struct snapshot *s)
 {
 	size_t i;

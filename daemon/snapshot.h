@@ -54,6 +54,8 @@ int snapshot_publish(struct snapshot_box *b, struct view *const *views, size_t n
 /* The current snapshot with a reference for the caller (NULL before the first publish). */
 struct snapshot *snapshot_acquire(struct snapshot_box *b);
 void snapshot_release(struct snapshot *s);
+/* Another reference to s, which the caller holds. */
+struct snapshot *snapshot_acquire_ref(struct snapshot *s);
 
 /* The /metrics body of s: every family's samples together, then the daemon's. */
 int snapshot_metrics(const struct snapshot *s, char **ret, size_t *len);
