@@ -252,8 +252,9 @@ static int config_check_domain(cfg_t *cfg, cfg_opt_t *opt)
 	}
 	/* libconfuse does not validate a list set to {}: its validator never sees it. */
 	if (cfg_size(sec, "services") == 0) {
-		cfg_error(cfg, "domain '%s': services is empty: name at least one of xmpp-client, "
-			       "xmpp-server, xmpps-client, xmpps-server",
+		cfg_error(cfg,
+			  "domain '%s': services is empty: name at least one of xmpp-client, "
+			  "xmpp-server, xmpps-client, xmpps-server",
 			  cfg_title(sec));
 		return -1;
 	}
