@@ -19,7 +19,7 @@
 #include "daemon/config.h"
 #include "daemon/httpd.h"
 
-/* Keys of the rollover section (DESIGN.md "Certificate rollover"); used from issue 6 on. */
+/* Keys of the rollover section (DESIGN.md "Certificate rollover"). */
 static cfg_opt_t config_rollover_opts[] = {
 	CFG_STR("mode", "current-next", CFGF_NONE),
 	CFG_STR("zone", NULL, CFGF_NONE),
@@ -54,7 +54,7 @@ static cfg_opt_t config_domain_opts[] = {
 	CFG_INT("cert-margin", 0, CFGF_NODEFAULT),
 	CFG_INT("cert-critical-margin", 0, CFGF_NODEFAULT),
 	CFG_SEC("finding", config_finding_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("rollover", config_rollover_opts, CFGF_NONE),
+	CFG_SEC("rollover", config_rollover_opts, CFGF_NODEFAULT), /* absent: no rollovers */
 	CFG_END(),
 };
 
@@ -177,6 +177,64 @@ static int config_check_domain_interval(cfg_t *cfg, cfg_opt_t *opt)
 	return config_check_range(cfg, opt, 0, 7 * 86400);
 }
 
+static bool config_is(const char *v, const char *a, const char *b)
+{
+	return v != NULL && (strcmp(v, a) == 0 || strcmp(v, b) == 0);
+}
+
+/*
+ * A rollover block as a whole: its mode and publisher, and the keys each
+ * needs. Files are not opened here: that is done (as the daemon's user)
+ * before anything is published.
+ */
+static int config_check_rollover(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *r = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char *publisher = cfg_getstr(r, "publisher");
+	const char *zone = cfg_getstr(r, "zone");
+	static const char *const always[] = {"cert", "key"};
+	size_t i;
+
+	if (!config_is(cfg_getstr(r, "mode"), "current-next", "reactive")) {
+		cfg_error(cfg, "rollover: mode must be \"current-next\" or \"reactive\"");
+		return -1;
+	}
+	if (!config_is(publisher, "file", "update")) {
+		cfg_error(cfg, "rollover: publisher must be \"file\" or \"update\"");
+		return -1;
+	}
+	if (zone != NULL && !dnscheck_name_is_valid(zone)) {
+		cfg_error(cfg, "rollover: zone '%s' is not a valid domain name", zone);
+		return -1;
+	}
+	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+		if (cfg_getstr(r, always[i]) == NULL) {
+			cfg_error(cfg, "rollover: '%s' is missing (the file the server serves)",
+				  always[i]);
+			return -1;
+		}
+	}
+	if (cfg_size(r, "deploy-command") == 0) {
+		cfg_error(cfg, "rollover: 'deploy-command' is missing (how a new certificate "
+			       "reaches the server)");
+		return -1;
+	}
+	if (strcmp(publisher, "file") == 0 &&
+	    (cfg_getstr(r, "fragment") == NULL || cfg_size(r, "reload-command") == 0)) {
+		cfg_error(cfg,
+			  "rollover: publisher \"file\" needs 'fragment' and 'reload-command'");
+		return -1;
+	}
+	if (strcmp(publisher, "update") == 0 &&
+	    (cfg_getstr(r, "update-server") == NULL || cfg_getstr(r, "tsig-key-file") == NULL)) {
+		cfg_error(
+			cfg,
+			"rollover: publisher \"update\" needs 'update-server' and 'tsig-key-file'");
+		return -1;
+	}
+	return 0;
+}
+
 /* ADDRESS:PORT with a numeric address: the listener never resolves names. */
 static int config_check_listen(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -296,6 +354,10 @@ static const struct {
 	{"domain|cert-critical-margin", config_check_nonnegative},
 	{"domain|finding", config_check_finding},
 	{"domain|rollover|update-port", config_check_port},
+	{"domain|rollover|ttl", config_check_positive},
+	{"domain|rollover|safety-margin", config_check_nonnegative},
+	{"domain|rollover|min-wait", config_check_nonnegative},
+	{"domain|rollover", config_check_rollover},
 	{"alert|webhook-format", config_check_format},
 	{"http|listen", config_check_listen},
 	{"alert|consecutive", config_check_consecutive},
@@ -331,6 +393,8 @@ static int64_t config_domain_margin(cfg_t *sec, const char *key, int64_t global)
 	return cfg_size(sec, key) > 0 ? cfg_getint(sec, key) : global;
 }
 
+static int config_convert_rollover(cfg_t *r, const char *domain, struct config_rollover *ro);
+
 static int config_convert_domain(cfg_t *sec, const struct config *c, struct config_domain *d)
 {
 	unsigned i;
@@ -348,7 +412,80 @@ static int config_convert_domain(cfg_t *sec, const struct config *c, struct conf
 	d->cert_critical_s = config_domain_margin(sec, "cert-critical-margin", c->cert_critical_s);
 	memcpy(d->severity, c->severity, sizeof(d->severity));
 	config_convert_findings(sec, d->severity);
+	if (cfg_size(sec, "rollover") > 0 &&
+	    config_convert_rollover(cfg_getsec(sec, "rollover"), cfg_title(sec), &d->rollover) <
+		    0) {
+		return -ENOMEM;
+	}
 	return config_dup(cfg_title(sec), &d->name);
+}
+
+/* A string list as a NULL-terminated argv (NULL for an empty list). */
+static int config_argv(cfg_t *sec, const char *key, char ***ret)
+{
+	unsigned i, n = cfg_size(sec, key);
+	int r = 0;
+
+	*ret = NULL;
+	if (n == 0) {
+		return 0;
+	}
+	*ret = calloc(n + 1, sizeof(**ret));
+	if (*ret == NULL) {
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		r |= config_dup(cfg_getnstr(sec, key, i), &(*ret)[i]);
+	}
+	return r;
+}
+
+static void config_argv_free(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++) {
+		free(argv[i]);
+	}
+	free(argv);
+}
+
+static int config_convert_rollover(cfg_t *r, const char *domain, struct config_rollover *ro)
+{
+	int rc = 0;
+
+	ro->enabled = true;
+	ro->current_next = strcmp(cfg_getstr(r, "mode"), "current-next") == 0;
+	ro->update = strcmp(cfg_getstr(r, "publisher"), "update") == 0;
+	ro->ttl = (unsigned)cfg_getint(r, "ttl");
+	ro->update_port = (unsigned)cfg_getint(r, "update-port");
+	ro->watch = cfg_getbool(r, "watch");
+	ro->safety_margin_s = cfg_getint(r, "safety-margin");
+	ro->min_wait_s = cfg_getint(r, "min-wait");
+	/* The zone defaults to the domain: TLSA owners usually live in its own zone. */
+	rc |= config_dup(cfg_getstr(r, "zone") != NULL ? cfg_getstr(r, "zone") : domain, &ro->zone);
+	rc |= config_dup(cfg_getstr(r, "fragment"), &ro->fragment);
+	rc |= config_dup(cfg_getstr(r, "zone-file"), &ro->zone_file);
+	rc |= config_dup(cfg_getstr(r, "update-server"), &ro->update_server);
+	rc |= config_dup(cfg_getstr(r, "tsig-key-file"), &ro->tsig_key_file);
+	rc |= config_dup(cfg_getstr(r, "cert"), &ro->cert);
+	rc |= config_dup(cfg_getstr(r, "key"), &ro->key);
+	rc |= config_argv(r, "reload-command", &ro->reload_argv);
+	rc |= config_argv(r, "deploy-command", &ro->deploy_argv);
+	return rc != 0 ? -ENOMEM : 0;
+}
+
+static void config_rollover_free(struct config_rollover *ro)
+{
+	free(ro->zone);
+	free(ro->fragment);
+	free(ro->zone_file);
+	free(ro->update_server);
+	free(ro->tsig_key_file);
+	free(ro->cert);
+	free(ro->key);
+	config_argv_free(ro->reload_argv);
+	config_argv_free(ro->deploy_argv);
 }
 
 /* The alert section: hooks and when they fire. */
@@ -529,6 +666,7 @@ void config_free(struct config *c)
 	free(c->alert_exec);
 	for (i = 0; i < c->n_domains; i++) {
 		free(c->domains[i].name);
+		config_rollover_free(&c->domains[i].rollover);
 	}
 	free(c->domains);
 	free(c);

@@ -31,6 +31,27 @@
 #define CONFIG_DEFAULT_CONTROL_SOCKET	 "/run/xdane/control.sock"
 #define CONFIG_DEFAULT_STATE_DB		 "/var/lib/xdane/state.db"
 
+/* A domain's `rollover { }` block (DESIGN.md "Certificate rollover"). */
+struct config_rollover {
+	bool enabled;	   /* the block is there */
+	bool current_next; /* mode "current-next", else "reactive" */
+	char *zone;	   /* where the TLSA owners live; default the domain */
+	unsigned ttl;
+	bool update; /* publisher "update" (RFC 2136), else "file" */
+	char *fragment;
+	char **reload_argv; /* NULL-terminated */
+	char *zone_file;    /* or NULL */
+	char *update_server;
+	unsigned update_port;
+	char *tsig_key_file;
+	char **deploy_argv; /* NULL-terminated */
+	char *cert;
+	char *key;
+	bool watch;
+	int64_t safety_margin_s;
+	int64_t min_wait_s;
+};
+
 /* A domain block; what it leaves out is filled in from the global settings. */
 struct config_domain {
 	char *name;
@@ -40,6 +61,7 @@ struct config_domain {
 	int64_t cert_margin_s;
 	int64_t cert_critical_s;
 	int severity[FINDING_COUNT]; /* global overrides, then the domain's, or -1 */
+	struct config_rollover rollover;
 };
 
 struct config {

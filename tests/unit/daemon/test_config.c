@@ -50,7 +50,11 @@ static void test_design_example_parses(void **state)
 		"    services = {\"xmpp-client\", \"xmpp-server\"}\n"
 		"    interval = 60\n"
 		"    rollover { mode = \"current-next\" zone = \"example.org\" ttl = 3600\n"
-		"               publisher = \"file\" reload-command = {\"rndc\", \"reload\"} }\n"
+		"               publisher = \"file\" reload-command = {\"rndc\", \"reload\"}\n"
+		"               fragment = \"/var/lib/xdane/example.org.tlsa\"\n"
+		"               deploy-command = {\"/usr/local/sbin/deploy-xmpp-cert\"}\n"
+		"               cert = \"/etc/prosody/certs/example.org.crt\"\n"
+		"               key = \"/etc/prosody/certs/example.org.key\" }\n"
 		"}\n"
 		"domain \"conference.example.org\" { services = {\"xmpp-server\"} }\n";
 	struct config *c = NULL;
@@ -70,6 +74,16 @@ static void test_design_example_parses(void **state)
 			 (1u << SERVICE_XMPP_CLIENT) | (1u << SERVICE_XMPP_SERVER));
 	assert_int_equal(c->domains[0].interval_s, 60);
 	assert_int_equal(c->domains[1].services, 1u << SERVICE_XMPP_SERVER);
+	assert_true(c->domains[0].rollover.enabled);
+	assert_true(c->domains[0].rollover.current_next);
+	assert_false(c->domains[0].rollover.update);
+	assert_string_equal(c->domains[0].rollover.zone, "example.org");
+	assert_string_equal(c->domains[0].rollover.reload_argv[1], "reload");
+	assert_null(c->domains[0].rollover.reload_argv[2]);
+	assert_string_equal(c->domains[0].rollover.deploy_argv[0],
+			    "/usr/local/sbin/deploy-xmpp-cert");
+	assert_int_equal(c->domains[0].rollover.safety_margin_s, 3600);
+	assert_false(c->domains[1].rollover.enabled);
 	config_free(c);
 	unlink(path);
 }
@@ -117,6 +131,21 @@ static void test_errors_name_file_and_line(void **state)
 		{"domain \"a.org\" {\n services = {} }\n", ":2: domain 'a.org': services is empty"},
 		{"http {\n listen = \"localhost:9470\" }\n", ":2: listen 'localhost:9470'"},
 		{"http { listen = \"127.0.0.1\" }\n", "expected ADDRESS:PORT"},
+		{"domain \"a.org\" {\n rollover { mode = \"sometimes\" } }\n",
+		 ":2: rollover: mode must be"},
+		{"domain \"a.org\" { rollover { publisher = \"ftp\" } }\n", "publisher must be"},
+		{"domain \"a.org\" { rollover { key = \"k\" deploy-command = {\"d\"} } }\n",
+		 "rollover: 'cert' is missing"},
+		{"domain \"a.org\" { rollover { cert = \"c\" key = \"k\" } }\n",
+		 "'deploy-command' is missing"},
+		{"domain \"a.org\" { rollover { cert = \"c\" key = \"k\" deploy-command = {\"d\"}\n"
+		 " fragment = \"f\" } }\n",
+		 "publisher \"file\" needs 'fragment' and 'reload-command'"},
+		{"domain \"a.org\" { rollover { cert = \"c\" key = \"k\" deploy-command = {\"d\"}\n"
+		 " publisher = \"update\" update-server = \"127.0.0.1\" } }\n",
+		 "publisher \"update\" needs 'update-server' and 'tsig-key-file'"},
+		{"domain \"a.org\" { rollover { zone = \"bad..zone\" } }\n", "zone 'bad..zone'"},
+		{"domain \"a.org\" { rollover {\n ttl = 0 } }\n", ":2: 'ttl' is 0"},
 	};
 	char err[256];
 	struct config *c = NULL;
