@@ -353,6 +353,32 @@ static uint64_t rollover_desired_hash(const struct rollover_state *st)
 
 /* Time */
 
+/*
+ * Sums and differences of times clamp instead of overflowing: a stored state
+ * or the clock may hold any reading, and a held time may sit at its maximum.
+ */
+static int64_t rollover_add_s(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b) {
+		return INT64_MAX;
+	}
+	if (b < 0 && a < INT64_MIN - b) {
+		return INT64_MIN;
+	}
+	return a + b;
+}
+
+static int64_t rollover_sub_s(int64_t a, int64_t b)
+{
+	if (b < 0 && a > INT64_MAX + b) {
+		return INT64_MAX;
+	}
+	if (b > 0 && a < INT64_MIN + b) {
+		return INT64_MIN;
+	}
+	return a - b;
+}
+
 int64_t rollover_wait_s(const struct rollover_state *st, const struct rollover_config *cfg)
 {
 	int64_t ttl = st->ttl_max_s > cfg->ttl_s ? st->ttl_max_s : cfg->ttl_s;
@@ -378,11 +404,11 @@ static int64_t rollover_credit(struct rollover_state *st, const struct rollover_
 		return 0;
 	}
 	if (now > st->last_now_s) {
-		if (now - st->last_now_s <= cfg->max_step_s) {
+		if (rollover_sub_s(now, st->last_now_s) <= cfg->max_step_s) {
 			d = now - st->last_now_s;
 		}
 		st->last_now_s = now;
-	} else if (st->last_now_s - now > cfg->max_step_s) {
+	} else if (rollover_sub_s(st->last_now_s, now) > cfg->max_step_s) {
 		/* Far back: the old reading was wrong; waiting for it could take years. */
 		st->last_now_s = now;
 	}
@@ -393,10 +419,11 @@ static void rollover_advance(struct rollover_state *st, int64_t d)
 {
 	int slot, op;
 
-	st->held_s += d;
+	st->held_s = rollover_add_s(st->held_s, d);
 	for (slot = 0; slot < ROLLOVER_SLOT_COUNT; slot++) {
 		if (st->slots[slot].set && st->slots[slot].seen == ROLLOVER_SEEN_YES) {
-			st->slots[slot].seen_held_s += d;
+			st->slots[slot].seen_held_s = rollover_add_s(st->slots[slot].seen_held_s,
+								     d);
 		}
 	}
 	for (op = 0; op < ROLLOVER_OP_COUNT; op++) {
@@ -406,7 +433,7 @@ static void rollover_advance(struct rollover_state *st, int64_t d)
 		}
 	}
 	if (st->ttl_lower_s >= 0) {
-		st->ttl_lower_held_s += d;
+		st->ttl_lower_held_s = rollover_add_s(st->ttl_lower_held_s, d);
 	}
 }
 
@@ -594,7 +621,7 @@ static void rollover_drift(struct rollover_state *st, const struct rollover_conf
 		st->drift_s = 0;
 		return;
 	}
-	st->drift_s += d;
+	st->drift_s = rollover_add_s(st->drift_s, d);
 	if (st->drift_s >= cfg->republish_s) {
 		st->acked_known = false;
 		st->drift_s = 0;
@@ -896,7 +923,7 @@ static void rollover_linger(struct rollover_state *st, const struct rollover_con
 	} else if (st->linger_clear_s < 0) {
 		st->linger_clear_s = 0;
 	} else {
-		st->linger_clear_s += d;
+		st->linger_clear_s = rollover_add_s(st->linger_clear_s, d);
 	}
 	if (st->linger_clear_s >= cfg->deploy_timeout_s) {
 		memset(&st->slots[ROLLOVER_SLOT_LINGER], 0, sizeof(st->slots[0]));
@@ -1027,15 +1054,15 @@ static int64_t rollover_wake(const struct rollover_state *st, const struct rollo
 
 	for (op = 0; op < ROLLOVER_OP_COUNT; op++) {
 		if (!st->ops[op].inflight && st->ops[op].retry_left_s > 0) {
-			rollover_wake_at(&wake, now + st->ops[op].retry_left_s);
+			rollover_wake_at(&wake, rollover_add_s(now, st->ops[op].retry_left_s));
 		}
 	}
 	if (st->phase >= ROLLOVER_STAGED && st->phase <= ROLLOVER_PROPAGATED && nw->set &&
 	    nw->seen == ROLLOVER_SEEN_YES && nw->seen_held_s < wait) {
-		rollover_wake_at(&wake, now + wait - nw->seen_held_s);
+		rollover_wake_at(&wake, rollover_add_s(now, wait - nw->seen_held_s));
 	}
 	if (limit > 0 && !st->stalled) {
-		rollover_wake_at(&wake, now + limit - st->held_s + 1);
+		rollover_wake_at(&wake, rollover_add_s(now, limit - st->held_s + 1));
 	}
 	return wake;
 }

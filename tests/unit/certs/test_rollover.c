@@ -788,6 +788,48 @@ static void test_clock_jumps(void **state)
 	}
 }
 
+/* The state writes a text that parses back to the same text. */
+static void assert_text_fixpoint(const struct rollover_state *st)
+{
+	char a[ROLLOVER_TEXT_MAX], b[ROLLOVER_TEXT_MAX];
+	struct rollover_state back;
+
+	assert_int_equal(rollover_to_text(st, a, sizeof(a)), 0);
+	assert_int_equal(rollover_from_text(a, strlen(a), &back), 0);
+	assert_int_equal(rollover_to_text(&back, b, sizeof(b)), 0);
+	assert_string_equal(a, b);
+}
+
+/*
+ * A stored state may hold any reading the parser takes: a clock far in the
+ * past credits nothing, and held times and timers clamp instead of wrapping.
+ */
+static void test_clock_extremes(void **state)
+{
+	struct fx *f = malloc(sizeof(*f));
+	int64_t held;
+
+	(void)state;
+	assert_non_null(f);
+	fx_reach(f, ROLLOVER_PUBLISHED);
+	fx_event(f, EV_SERVE);
+	held = f->st.held_s;
+	f->st.last_now_s = INT64_MIN + 1;
+	fx_event(f, EV_TICK);
+	assert_int_equal(f->st.held_s, held);
+	assert_int_equal(f->st.last_now_s, f->now);
+	assert_text_fixpoint(&f->st);
+
+	fx_reach(f, ROLLOVER_IDLE);
+	f->st.held_s = INT64_MAX - 5;
+	f->st.ops[ROLLOVER_OP_DEPLOY].retry_left_s = INT64_MAX;
+	fx_event(f, EV_TICK);
+	assert_int_equal(f->st.held_s, INT64_MAX);
+	assert_int_equal(f->act.wake_s, INT64_MAX);
+	assert_text_fixpoint(&f->st);
+	free(f);
+}
+
 /* Abort keeps a new key an endpoint presents (a deploy that failed half-way). */
 static void test_abort_lingers(void **state)
 {
@@ -1857,6 +1899,8 @@ int main(void)
 		cmocka_unit_test(test_retry_failed),
 		cmocka_unit_test(test_stalled),
 		cmocka_unit_test(test_clock_jumps),
+		/* Clock readings at the limits a stored state may hold. */
+		cmocka_unit_test(test_clock_extremes),
 		cmocka_unit_test(test_abort_lingers),
 		cmocka_unit_test(test_verified_readd),
 		cmocka_unit_test(test_republish),
