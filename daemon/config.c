@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <confuse.h>
@@ -94,6 +95,8 @@ static cfg_opt_t config_opts[] = {
 	CFG_SEC("http", config_http_opts, CFGF_NONE),
 	CFG_SEC("alert", config_alert_opts, CFGF_NONE),
 	CFG_SEC("finding", config_finding_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	/* Domains with nothing of their own: a list costs libconfuse far less than blocks. */
+	CFG_STR_LIST("domains", NULL, CFGF_NONE),
 	CFG_SEC("domain", config_domain_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END(),
 };
@@ -235,6 +238,20 @@ static int config_check_rollover(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int config_check_domain_list(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		if (!dnscheck_name_is_valid(cfg_opt_getnstr(opt, i))) {
+			cfg_error(cfg, "domains: '%s' is not a valid domain name",
+				  cfg_opt_getnstr(opt, i));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* ADDRESS:PORT with a numeric address: the listener never resolves names. */
 static int config_check_listen(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -347,6 +364,7 @@ static const struct {
 	{"probe-timeout", config_check_positive},
 	{"finding", config_check_finding},
 	{"domain", config_check_domain},
+	{"domains", config_check_domain_list},
 	{"domain|services", config_check_services},
 	{"domain|interval", config_check_domain_interval},
 	{"domain|rrsig-margin", config_check_nonnegative},
@@ -512,9 +530,56 @@ static int config_convert_alert(cfg_t *sec, struct config *c)
 	return r;
 }
 
+/* A domain of the `domains` list: every setting global, no rollover. */
+static int config_listed_domain(const char *name, const struct config *c, struct config_domain *d)
+{
+	d->services = DNSCHECK_ALL_SERVICES;
+	d->interval_s = c->interval_s;
+	d->rrsig_margin_s = c->rrsig_margin_s;
+	d->cert_margin_s = c->cert_margin_s;
+	d->cert_critical_s = c->cert_critical_s;
+	memcpy(d->severity, c->severity, sizeof(d->severity));
+	return config_dup(name, &d->name);
+}
+
+static int config_cmp_name(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A domain in the list and in a block, or twice in the list: one line naming it. */
+static int config_check_unique(const struct config *c, const char *path, char *err, size_t errlen)
+{
+	const char **names = c->n_domains > 0 ? calloc(c->n_domains, sizeof(*names)) : NULL;
+	size_t i;
+	int r = 0;
+
+	if (c->n_domains > 0 && names == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->n_domains; i++) {
+		names[i] = c->domains[i].name;
+	}
+	if (c->n_domains > 1) {
+		qsort(names, c->n_domains, sizeof(*names), config_cmp_name);
+	}
+	for (i = 1; i < c->n_domains && r == 0; i++) {
+		if (strcasecmp(names[i - 1], names[i]) == 0) {
+			snprintf(err, errlen,
+				 "%s: domain '%s' is configured twice (domains list or "
+				 "domain block)",
+				 path, names[i]);
+			r = -EINVAL;
+		}
+	}
+	free(names);
+	return r;
+}
+
 static int config_convert(cfg_t *cfg, struct config *c)
 {
-	unsigned i;
+	unsigned i, n_blocks;
 	int r = 0;
 
 	r |= config_dup(cfg_getstr(cfg, "resolver-config"), &c->resolver_config);
@@ -537,7 +602,9 @@ static int config_convert(cfg_t *cfg, struct config *c)
 	r |= config_dup(cfg_getstr(cfg, "s2s-from"), &c->s2s_from);
 	config_convert_findings(cfg, c->severity);
 	r |= config_convert_alert(cfg_getsec(cfg, "alert"), c);
-	c->n_domains = cfg_size(cfg, "domain");
+	/* The blocks first, then the list, each in the order written. */
+	n_blocks = cfg_size(cfg, "domain");
+	c->n_domains = n_blocks + cfg_size(cfg, "domains");
 	if (c->n_domains > 0) {
 		c->domains = calloc(c->n_domains, sizeof(*c->domains));
 		if (c->domains == NULL) {
@@ -545,8 +612,12 @@ static int config_convert(cfg_t *cfg, struct config *c)
 			return -ENOMEM;
 		}
 	}
-	for (i = 0; i < c->n_domains; i++) {
+	for (i = 0; i < n_blocks; i++) {
 		r |= config_convert_domain(cfg_getnsec(cfg, "domain", i), c, &c->domains[i]);
+	}
+	for (i = n_blocks; i < c->n_domains; i++) {
+		r |= config_listed_domain(cfg_getnstr(cfg, "domains", i - n_blocks), c,
+					  &c->domains[i]);
 	}
 	return r != 0 ? -ENOMEM : 0;
 }
@@ -638,6 +709,11 @@ int config_load(const char *path, struct config **ret, char *err, size_t errlen)
 	cfg_free(cfg);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		config_free(c);
+		return r;
+	}
+	r = config_check_unique(c, path, err, errlen);
+	if (r < 0) {
 		config_free(c);
 		return r;
 	}

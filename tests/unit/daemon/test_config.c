@@ -146,6 +146,10 @@ static void test_errors_name_file_and_line(void **state)
 		 "publisher \"update\" needs 'update-server' and 'tsig-key-file'"},
 		{"domain \"a.org\" { rollover { zone = \"bad..zone\" } }\n", "zone 'bad..zone'"},
 		{"domain \"a.org\" { rollover {\n ttl = 0 } }\n", ":2: 'ttl' is 0"},
+		{"\ndomains = {\"a.org\", \"b c\"}\n", ":2: domains: 'b c' is not a valid"},
+		{"domains = {\"a.org\", \"b.org\"}\ndomain \"A.org\" { }\n",
+		 ": domain 'a.org' is configured twice"},
+		{"domains = {\"b.org\", \"b.org\"}\n", ": domain 'b.org' is configured twice"},
 	};
 	char err[256];
 	struct config *c = NULL;
@@ -181,7 +185,8 @@ static void test_domain_overrides_and_alerts(void **state)
 		"        webhook = \"http://127.0.0.1:9/x\" webhook-format = \"webhook\" }\n"
 		"domain \"a.org\" { cert-margin = 50 rrsig-margin = 60\n"
 		"    finding \"TLSA_MISMATCH\" { severity = \"warning\" } }\n"
-		"domain \"b.org\" { interval = 30 }\n";
+		"domain \"b.org\" { interval = 30 }\n"
+		"domains = {\"c.org\", \"d.org\"}\n";
 	struct config *c = NULL;
 	char err[256];
 
@@ -209,6 +214,14 @@ static void test_domain_overrides_and_alerts(void **state)
 	assert_int_equal(c->domains[1].rrsig_margin_s, CONFIG_DEFAULT_RRSIG_MARGIN_S);
 	assert_int_equal(c->domains[1].severity[FINDING_TLSA_MISMATCH], -1);
 	assert_int_equal(c->domains[1].severity[FINDING_TLSA_FRAGILE], SEVERITY_INFO);
+	/* The list: after the blocks, every setting global. */
+	assert_int_equal(c->n_domains, 4);
+	assert_string_equal(c->domains[3].name, "d.org");
+	assert_int_equal(c->domains[3].services, (1u << SERVICE_COUNT) - 1);
+	assert_int_equal(c->domains[3].interval_s, 120);
+	assert_int_equal(c->domains[3].cert_margin_s, 1000);
+	assert_int_equal(c->domains[3].severity[FINDING_TLSA_FRAGILE], SEVERITY_INFO);
+	assert_false(c->domains[3].rollover.enabled);
 	config_free(c);
 	unlink(path);
 }
