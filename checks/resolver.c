@@ -108,19 +108,26 @@ static int resolver_setup(struct ub_ctx *ctx, const struct resolver_opts *o, cha
 			  size_t errlen)
 {
 	const char *anchor = o->trust_anchor_file;
-	char why[256];
+	unsigned mb = o->cache_mb != 0 ? (o->cache_mb < 4 ? 4 : o->cache_mb) : 112;
+	char why[256], msg[16], rrset[16], key[16];
 	int r;
 
 	/*
 	 * libunbound's defaults (16 sockets, 4 MB caches) suit one lookup at a
 	 * time; checks of thousands of domains need more, or validated answers
-	 * are evicted and verified again. Set before the config, which may override.
+	 * are evicted and verified again. A long-running process may choose
+	 * smaller caches (memory over CPU: a domain whose answers were evicted is
+	 * validated afresh). Split message:rrset:key as 2:4:1, as unbound's own
+	 * defaults roughly are. Set before the config, which may override.
 	 */
+	snprintf(msg, sizeof(msg), "%uk", mb * 1024 * 2 / 7);
+	snprintf(rrset, sizeof(rrset), "%uk", mb * 1024 * 4 / 7);
+	snprintf(key, sizeof(key), "%uk", mb * 1024 / 7);
 	if (ub_ctx_set_option(ctx, "outgoing-range:", "1024") != 0 ||
 	    ub_ctx_set_option(ctx, "num-queries-per-thread:", "2048") != 0 ||
-	    ub_ctx_set_option(ctx, "msg-cache-size:", "32m") != 0 ||
-	    ub_ctx_set_option(ctx, "rrset-cache-size:", "64m") != 0 ||
-	    ub_ctx_set_option(ctx, "key-cache-size:", "16m") != 0 ||
+	    ub_ctx_set_option(ctx, "msg-cache-size:", msg) != 0 ||
+	    ub_ctx_set_option(ctx, "rrset-cache-size:", rrset) != 0 ||
+	    ub_ctx_set_option(ctx, "key-cache-size:", key) != 0 ||
 	    ub_ctx_set_option(ctx, "val-log-level:", "2") != 0) {
 		snprintf(err, errlen, "cannot set resolver options");
 		return ERR_DNS;

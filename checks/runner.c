@@ -382,6 +382,11 @@ int runner_new(const struct runner_opts *o, size_t n_hint, struct runner **ret, 
 		if (ro.max_inflight == 0) {
 			ro.max_inflight = 1;
 		}
+		/* So is the cache budget (each worker caches only its own shard's domains). */
+		ro.cache_mb = o->resolver.cache_mb / r->n_workers;
+		if (o->resolver.cache_mb != 0 && ro.cache_mb == 0) {
+			ro.cache_mb = 1;
+		}
 		r->workers[i].base = event_base_new();
 		if (r->workers[i].base == NULL) {
 			snprintf(err, errlen, "out of memory");

@@ -22,7 +22,7 @@
 
 struct runner_opts {
 	unsigned workers;	       /* 0: the online CPUs, at most 4 */
-	struct resolver_opts resolver; /* max_inflight is the total over all workers */
+	struct resolver_opts resolver; /* max_inflight and cache_mb are totals over the workers */
 	struct dnscheck_opts dns;      /* its prober is set per worker */
 	bool probe;		       /* connect to the endpoints (the endpoint half) */
 	struct prober_opts prober;     /* for each worker's prober */

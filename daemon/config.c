@@ -86,6 +86,7 @@ static cfg_opt_t config_opts[] = {
 	CFG_INT("max-queries-in-flight", CONFIG_DEFAULT_MAX_QUERIES, CFGF_NONE),
 	CFG_INT("max-checks-in-flight", CONFIG_DEFAULT_MAX_CHECKS, CFGF_NONE),
 	CFG_INT("workers", 0, CFGF_NONE),
+	CFG_INT("cache-size", CONFIG_DEFAULT_CACHE_MB, CFGF_NONE),
 	CFG_INT("rrsig-margin", CONFIG_DEFAULT_RRSIG_MARGIN_S, CFGF_NONE),
 	CFG_INT("cert-margin", CONFIG_DEFAULT_CERT_MARGIN_S, CFGF_NONE),
 	CFG_INT("cert-critical-margin", CONFIG_DEFAULT_CERT_CRITICAL_S, CFGF_NONE),
@@ -267,6 +268,11 @@ static int config_check_listen(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int config_check_cache(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return config_check_range(cfg, opt, 4, 65536);
+}
+
 static int config_check_workers(cfg_t *cfg, cfg_opt_t *opt)
 {
 	return config_check_range(cfg, opt, 0, 16); /* RUNNER_MAX_WORKERS */
@@ -357,6 +363,7 @@ static const struct {
 	{"max-queries-in-flight", config_check_queries},
 	{"max-checks-in-flight", config_check_queries},
 	{"workers", config_check_workers},
+	{"cache-size", config_check_cache},
 	{"rrsig-margin", config_check_nonnegative},
 	{"cert-margin", config_check_nonnegative},
 	{"cert-critical-margin", config_check_nonnegative},
@@ -599,6 +606,7 @@ static int config_convert(cfg_t *cfg, struct config *c)
 	c->probe_timeout_s = (unsigned)cfg_getint(cfg, "probe-timeout");
 	c->max_checks = (unsigned)cfg_getint(cfg, "max-checks-in-flight");
 	c->workers = (unsigned)cfg_getint(cfg, "workers");
+	c->cache_mb = (unsigned)cfg_getint(cfg, "cache-size");
 	r |= config_dup(cfg_getstr(cfg, "s2s-from"), &c->s2s_from);
 	config_convert_findings(cfg, c->severity);
 	r |= config_convert_alert(cfg_getsec(cfg, "alert"), c);

@@ -19,6 +19,7 @@
 #define CONFIG_DEFAULT_TIMEOUT_S	 30
 #define CONFIG_DEFAULT_MAX_QUERIES	 256
 #define CONFIG_DEFAULT_MAX_CHECKS	 64
+#define CONFIG_DEFAULT_CACHE_MB		 32
 #define CONFIG_DEFAULT_CONSECUTIVE	 2
 #define CONFIG_DEFAULT_EXEC_TIMEOUT_S	 30
 #define CONFIG_DEFAULT_WEBHOOK_TIMEOUT_S 10
@@ -77,6 +78,7 @@ struct config {
 	unsigned max_queries; /* DNS queries in flight at most */
 	unsigned max_checks;  /* xdaned: domains checked at once at most */
 	unsigned workers;     /* checking threads; 0: one per CPU, at most 4 */
+	unsigned cache_mb;    /* xdaned: DNS caches of all workers together, MiB */
 	int64_t rrsig_margin_s;
 	int64_t cert_margin_s;	 /* CERT_EXPIRING warning within this */
 	int64_t cert_critical_s; /* ... critical within this */

@@ -688,8 +688,9 @@ static void svc_warn_restart_keys(const struct config *old, const struct config 
 		log_warning(fmt, "control-socket");
 	}
 	if (old->max_checks != c->max_checks || old->workers != c->workers ||
-	    old->max_queries != c->max_queries || old->auth_port != c->auth_port ||
-	    old->timeout_s != c->timeout_s || old->connect_timeout_s != c->connect_timeout_s ||
+	    old->cache_mb != c->cache_mb || old->max_queries != c->max_queries ||
+	    old->auth_port != c->auth_port || old->timeout_s != c->timeout_s ||
+	    old->connect_timeout_s != c->connect_timeout_s ||
 	    old->probe_timeout_s != c->probe_timeout_s || !svc_same(old->s2s_from, c->s2s_from)) {
 		log_warning("reload: check limits or timeouts changed; they take effect at the "
 			    "next restart");
@@ -981,6 +982,7 @@ static int svc_runner_start(struct service *s)
 	ro.resolver.config_file = c->resolver_config;
 	ro.resolver.trust_anchor_file = c->trust_anchor;
 	ro.resolver.max_inflight = c->max_queries;
+	ro.resolver.cache_mb = c->cache_mb;
 	ro.dns.services = DNSCHECK_ALL_SERVICES;
 	ro.dns.zone_health = true;
 	ro.dns.auth_port = (uint16_t)c->auth_port;

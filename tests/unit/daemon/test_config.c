@@ -122,6 +122,7 @@ static void test_errors_name_file_and_line(void **state)
 		{"\ndomain \"not a domain\" { }\n", ":2: domain 'not a domain' is not a valid"},
 		{"alert {\n consecutive = 0 }\n", ":2: 'consecutive' is 0"},
 		{"workers = 17\n", ":1: 'workers' is 17"},
+		{"cache-size = 2\n", ":1: 'cache-size' is 2"},
 		{"max-checks-in-flight = 0\n", ":1: 'max-checks-in-flight' is 0"},
 		{"domain \"a.org\" {\n\n cert-margin = -1 }\n", ":3: 'cert-margin' is -1"},
 		{"domain \"a.org\" { finding \"NOPE\" { severity = \"info\" } }\n",
@@ -181,6 +182,7 @@ static void test_domain_overrides_and_alerts(void **state)
 		"finding \"TLSA_FRAGILE\" { severity = \"info\" }\n"
 		"max-checks-in-flight = 32\n"
 		"workers = 2\n"
+		"cache-size = 8\n"
 		"alert { exec = {\"/bin/pager\", \"--now\"} exec-timeout = 5\n"
 		"        webhook = \"http://127.0.0.1:9/x\" webhook-format = \"webhook\" }\n"
 		"domain \"a.org\" { cert-margin = 50 rrsig-margin = 60\n"
@@ -194,6 +196,7 @@ static void test_domain_overrides_and_alerts(void **state)
 	assert_int_equal(config_load(write_config(text), &c, err, sizeof(err)), 0);
 	assert_int_equal(c->max_checks, 32);
 	assert_int_equal(c->workers, 2);
+	assert_int_equal(c->cache_mb, 8);
 	assert_string_equal(c->alert_exec[0], "/bin/pager");
 	assert_string_equal(c->alert_exec[1], "--now");
 	assert_null(c->alert_exec[2]);
