@@ -40,6 +40,8 @@
 #define SVC_PUBLISH_MS 200
 /* A control request waits this long for the loop. */
 #define SVC_COMMAND_WAIT_S 10
+/* At SIGTERM, alert deliveries in flight get this long to end (systemd waits 90 s). */
+#define SVC_STOP_WAIT_MS 15000
 /* /healthz fails when the loop has not ticked for this long. */
 #define SVC_HEALTHY_S 15
 
@@ -102,6 +104,7 @@ struct service {
 	struct render_daemon_stats stats;
 	unsigned in_flight;
 	bool dirty;
+	bool stopping; /* SIGTERM: no new checks or deliveries; ends when deliveries have */
 	atomic_llong heartbeat; /* unix time of the loop's last tick */
 
 	pthread_mutex_t lock;
@@ -112,7 +115,7 @@ struct service {
 	int wake[2];
 
 	struct event *wake_ev, *tick_ev, *publish_ev, *outbox_ev, *resend_ev, *heart_ev,
-		*watchdog_ev, *sig_hup, *sig_term, *sig_int;
+		*watchdog_ev, *sig_hup, *sig_term, *sig_int, *stop_ev;
 };
 
 static int64_t svc_mono_ms(void)
@@ -332,6 +335,12 @@ static void svc_on_delivered(void *arg, bool ok, const char *why)
 		}
 	}
 	svc_mark_dirty(s);
+	if (s->stopping) {
+		if (s->n_delivering == 0) {
+			event_base_loopbreak(s->base);
+		}
+		return;
+	}
 	svc_pump_outbox(s);
 }
 
@@ -371,7 +380,7 @@ static void svc_pump_outbox(struct service *s)
 	int64_t now = (int64_t)time(NULL), next = 0;
 	size_t i;
 
-	if (s->db == NULL) {
+	if (s->db == NULL || s->stopping) {
 		return;
 	}
 	if (s->n_delivering < SVC_DELIVERIES &&
@@ -570,6 +579,9 @@ static void svc_schedule(struct service *s)
 	int64_t now = svc_mono_ms(), next;
 	size_t i, n;
 
+	if (s->stopping) {
+		return;
+	}
 	while (s->in_flight < s->boot_cfg->max_checks) {
 		size_t room = s->boot_cfg->max_checks - s->in_flight;
 
@@ -947,8 +959,34 @@ static void svc_on_signal(evutil_socket_t sig, short what, void *arg)
 		svc_reload(s, reply, sizeof(reply));
 		return;
 	}
+	if (s->stopping) {
+		event_base_loopbreak(s->base); /* a second signal: now */
+		return;
+	}
 	log_info("stopping on %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1");
+	s->stopping = true;
+	if (s->n_delivering == 0) {
+		event_base_loopbreak(s->base);
+		return;
+	}
+	/*
+	 * Let the alert deliveries in flight end (each is bounded by its hook's
+	 * timeout), so that a clean restart neither loses nor repeats one; the
+	 * last resort is the stop timer.
+	 */
+	svc_timer(s->stop_ev, SVC_STOP_WAIT_MS);
+}
+
+static void svc_on_stop_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct service *s = arg;
+
+	(void)fd;
+	(void)what;
+	log_warning("stopping with %zu alert deliveries still in flight (sent again after the "
+		    "restart)",
+		    s->n_delivering);
 	event_base_loopbreak(s->base);
 }
 
@@ -1040,9 +1078,10 @@ static int svc_events(struct service *s)
 	s->sig_hup = evsignal_new(s->base, SIGHUP, svc_on_signal, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, svc_on_signal, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, svc_on_signal, s);
+	s->stop_ev = evtimer_new(s->base, svc_on_stop_timer, s);
 	if (s->wake_ev == NULL || s->tick_ev == NULL || s->publish_ev == NULL ||
 	    s->outbox_ev == NULL || s->resend_ev == NULL || s->heart_ev == NULL ||
-	    s->sig_hup == NULL || s->sig_term == NULL || s->sig_int == NULL ||
+	    s->sig_hup == NULL || s->sig_term == NULL || s->sig_int == NULL || s->stop_ev == NULL ||
 	    event_add(s->wake_ev, NULL) < 0 || event_add(s->resend_ev, &resend) < 0 ||
 	    event_add(s->heart_ev, &sec) < 0 || event_add(s->sig_hup, NULL) < 0 ||
 	    event_add(s->sig_term, NULL) < 0 || event_add(s->sig_int, NULL) < 0) {
@@ -1083,7 +1122,7 @@ static void svc_free_events(struct service *s)
 {
 	struct event **evs[] = {&s->wake_ev,   &s->tick_ev,  &s->publish_ev,  &s->outbox_ev,
 				&s->resend_ev, &s->heart_ev, &s->watchdog_ev, &s->sig_hup,
-				&s->sig_term,  &s->sig_int};
+				&s->sig_term,  &s->sig_int,  &s->stop_ev};
 	size_t i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
