@@ -50,13 +50,17 @@ enum render_family {
 struct render_domain {
 	char *family[RENDER_FAMILY_COUNT]; /* sample lines, each ending in '\n'; "" when none */
 	char *html_row;			   /* one <tr>...</tr> of the overview */
-	int status;			   /* 0 ok .. 3 critical, 4 unknown (never checked) */
+	/* strlen of each text: pages of 10,000 domains are sized once and joined with memcpy */
+	size_t family_len[RENDER_FAMILY_COUNT];
+	size_t html_row_len;
+	int status; /* 0 ok .. 3 critical, 4 unknown (never checked) */
 };
 
 /*
  * Renders one domain from its DOMAIN_REPORT (NULL: never checked yet), its
  * active findings (their first_seen is shown) and its rollover state
- * (NULL or "" : none). Returns 0 or -ENOMEM (out then empty).
+ * (NULL or "": no rollover configured, then xdane_rollover_state has only
+ * its state="none" series). Returns 0 or -ENOMEM (out then empty).
  */
 int render_domain(const char *domain, const json_t *report, const struct statedb_findings *active,
 		  const char *rollover_state, struct render_domain *out);

@@ -157,12 +157,9 @@ static void mismatch_samples(void **state)
 			    "xdane_last_check_timestamp_seconds{domain=\"" BAD "\"} 1795314897\n");
 	assert_string_equal(d.family[RENDER_CHECK_DURATION],
 			    "xdane_check_duration_seconds{domain=\"" BAD "\"} 0.109856764\n");
-	/* No rollover: "none" is 1 and every state of the machine is there with 0. */
-	assert_int_equal(count_lines(d.family[RENDER_ROLLOVER_STATE]), 8);
-	assert_line(d.family[RENDER_ROLLOVER_STATE],
-		    "xdane_rollover_state{domain=\"" BAD "\",state=\"none\"} 1");
-	assert_line(d.family[RENDER_ROLLOVER_STATE],
-		    "xdane_rollover_state{domain=\"" BAD "\",state=\"propagated\"} 0");
+	/* No rollover configured: only "none" (1); the states of the machine are not shown. */
+	assert_string_equal(d.family[RENDER_ROLLOVER_STATE],
+			    "xdane_rollover_state{domain=\"" BAD "\",state=\"none\"} 1\n");
 	render_domain_release(&d);
 	json_decref(report);
 }
@@ -376,10 +373,24 @@ static void never_checked(void **state)
 		} else {
 			assert_string_equal(d.family[f], "");
 		}
+		assert_int_equal(d.family_len[f], strlen(d.family[f]));
 	}
+	/* A rollover configured: every state of the machine, 0 for all but the current one. */
+	assert_int_equal(count_lines(d.family[RENDER_ROLLOVER_STATE]), 8);
 	assert_line(d.family[RENDER_ROLLOVER_STATE],
 		    "xdane_rollover_state{domain=\"x.example\",state=\"idle\"} 1");
+	assert_line(d.family[RENDER_ROLLOVER_STATE],
+		    "xdane_rollover_state{domain=\"x.example\",state=\"none\"} 0");
 	assert_non_null(strstr(d.html_row, "never checked"));
+	assert_int_equal(d.html_row_len, strlen(d.html_row));
+	render_domain_release(&d);
+
+	/* "" is no rollover, as NULL is. */
+	assert_int_equal(render_domain("x.example", NULL, NULL, "", &d), 0);
+	assert_string_equal(d.family[RENDER_ROLLOVER_STATE],
+			    "xdane_rollover_state{domain=\"x.example\",state=\"none\"} 1\n");
+	assert_int_equal(d.family_len[RENDER_ROLLOVER_STATE],
+			 strlen(d.family[RENDER_ROLLOVER_STATE]));
 	render_domain_release(&d);
 }
 
