@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,13 +25,29 @@
 /* Per connection: bounds on what a client may send. */
 #define HTTPD_MEMORY_LIMIT (32u * 1024) /* request line + headers + buffers */
 #define HTTPD_TIMEOUT_S	   10
-#define HTTPD_CONNECTIONS  64
+#define HTTPD_CONNECTIONS  64 /* in all; libmicrohttpd shares them out among the threads */
+/*
+ * Threads of the TCP listener. A /metrics of 10,000 domains is 20-25 MB,
+ * which a slow client takes a while to read: with one thread every other
+ * scrape waited behind it. Pages are built once per snapshot and sent without
+ * copying, so a few threads on 2 cores are enough; each has its own state db
+ * reader. The control socket serves one person at a time and keeps one.
+ */
+#define HTTPD_TCP_THREADS 4
+
+/* One listener thread's context (httpd_opts.thread_init), found through httpd.key. */
+struct httpd_thread {
+	struct httpd_thread *next;
+	void *ctx;
+};
 
 struct httpd {
 	struct MHD_Daemon *mhd;
 	struct httpd_opts opts;
-	void *thread_ctx; /* made on the listener's thread at its first request */
-	bool thread_ctx_made;
+	pthread_key_t key; /* the calling thread's struct httpd_thread */
+	pthread_mutex_t lock;
+	struct httpd_thread *threads; /* every one made (under lock), freed by httpd_stop */
+	bool sync_made;		      /* key and lock */
 	int fd;
 	char *unix_path;
 };
@@ -97,6 +114,16 @@ static enum MHD_Result httpd_send(struct MHD_Connection *c, struct httpd_respons
 			httpd_on_read_done(held);
 			return MHD_NO;
 		}
+	} else if (resp->shared != NULL) {
+		/* Sent from the caller's bytes, which libmicrohttpd only reads. */
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+			resp->len, (void *)resp->shared, resp->shared_free, resp->shared_cls);
+		if (r == NULL) {
+			if (resp->shared_free != NULL) {
+				resp->shared_free(resp->shared_cls);
+			}
+			return MHD_NO;
+		}
 	} else {
 		if (resp->body == NULL) {
 			resp->status = resp->status >= 400 ? resp->status : 500;
@@ -123,6 +150,37 @@ static enum MHD_Result httpd_send(struct MHD_Connection *c, struct httpd_respons
 	ret = MHD_queue_response(c, resp->status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/*
+ * The calling thread's context, made at its first request: a state db reader
+ * (routes.c) is a SQLite connection, used by one thread only. NULL when it
+ * could not be made (the handler copes; the next request tries again).
+ */
+static void *httpd_thread_ctx(struct httpd *h)
+{
+	struct httpd_thread *t = pthread_getspecific(h->key);
+
+	if (t != NULL) {
+		return t->ctx;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		return NULL;
+	}
+	t->ctx = h->opts.thread_init != NULL ? h->opts.thread_init(h->opts.arg) : NULL;
+	if (pthread_setspecific(h->key, t) != 0) {
+		if (h->opts.thread_done != NULL) {
+			h->opts.thread_done(h->opts.arg, t->ctx);
+		}
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_lock(&h->lock);
+	t->next = h->threads;
+	h->threads = t;
+	pthread_mutex_unlock(&h->lock);
+	return t->ctx;
 }
 
 static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -153,12 +211,7 @@ static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c, con
 		httpd_text(&resp, 413, "text/plain; charset=utf-8", "request body too large\n");
 		return httpd_send(c, &resp);
 	}
-	if (!h->thread_ctx_made) {
-		h->thread_ctx = h->opts.thread_init != NULL ? h->opts.thread_init(h->opts.arg)
-							    : NULL;
-		h->thread_ctx_made = true;
-	}
-	h->opts.handler(h->opts.arg, h->thread_ctx, method, url, &resp);
+	h->opts.handler(h->opts.arg, httpd_thread_ctx(h), method, url, &resp);
 	return httpd_send(c, &resp);
 }
 
@@ -182,23 +235,46 @@ static void httpd_on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", line);
 }
 
-static int httpd_run(struct httpd *h, const struct httpd_opts *o, int fd, char *err, size_t errlen,
-		     const char *what)
+/* Starts libmicrohttpd on fd with threads threads (1: no pool); on failure h is as it was. */
+static int httpd_run(struct httpd *h, const struct httpd_opts *o, int fd, unsigned threads,
+		     char *err, size_t errlen, const char *what)
 {
+	struct MHD_OptionItem pool[] = {
+		{MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
+
 	h->opts = *o;
 	h->fd = fd;
-	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-					  MHD_USE_ERROR_LOG,
-				  0, NULL, NULL, httpd_on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_TIMEOUT_S,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTIONS,
-				  MHD_OPTION_NOTIFY_COMPLETED, httpd_on_completed, h,
-				  MHD_OPTION_EXTERNAL_LOGGER, httpd_on_mhd_log, h, MHD_OPTION_END);
+	if (pthread_mutex_init(&h->lock, NULL) != 0) {
+		snprintf(err, errlen, "%s: cannot start the HTTP server", what);
+		return -ENOMEM;
+	}
+	if (pthread_key_create(&h->key, NULL) != 0) {
+		pthread_mutex_destroy(&h->lock);
+		snprintf(err, errlen, "%s: cannot start the HTTP server", what);
+		return -ENOMEM;
+	}
+	/* No pool option for one thread: libmicrohttpd would warn that it ignores it. */
+	if (threads <= 1) {
+		pool[0].option = MHD_OPTION_END;
+	}
+	/* The logger first: what libmicrohttpd says about the other options goes to our log. */
+	h->mhd = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		httpd_on_request, h, MHD_OPTION_EXTERNAL_LOGGER, httpd_on_mhd_log, h,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTPD_MEMORY_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTPD_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTIONS,
+		MHD_OPTION_NOTIFY_COMPLETED, httpd_on_completed, h, MHD_OPTION_ARRAY, pool,
+		MHD_OPTION_END);
 	if (h->mhd == NULL) {
+		pthread_key_delete(h->key);
+		pthread_mutex_destroy(&h->lock);
 		snprintf(err, errlen, "%s: cannot start the HTTP server", what);
 		return -EIO;
 	}
+	h->sync_made = true;
 	return 0;
 }
 
@@ -292,7 +368,7 @@ int httpd_start_tcp(const char *listen_on, const struct httpd_opts *o, struct ht
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	r = httpd_run(h, o, fd, err, errlen, listen_on);
+	r = httpd_run(h, o, fd, HTTPD_TCP_THREADS, err, errlen, listen_on);
 	if (r < 0) {
 		close(fd);
 		free(h);
@@ -351,7 +427,7 @@ int httpd_start_unix(const char *path, unsigned mode, const struct httpd_opts *o
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	r = httpd_run(h, o, fd, err, errlen, path);
+	r = httpd_run(h, o, fd, 1, err, errlen, path);
 	if (r < 0) {
 		close(fd);
 		unlink(path);
@@ -368,9 +444,19 @@ void httpd_stop(struct httpd *h)
 	if (h == NULL) {
 		return;
 	}
-	MHD_stop_daemon(h->mhd); /* closes the listening socket too */
-	if (h->thread_ctx_made && h->opts.thread_done != NULL) {
-		h->opts.thread_done(h->opts.arg, h->thread_ctx);
+	MHD_stop_daemon(h->mhd); /* closes the listening socket too, and joins the threads */
+	while (h->threads != NULL) {
+		struct httpd_thread *t = h->threads;
+
+		h->threads = t->next;
+		if (h->opts.thread_done != NULL) {
+			h->opts.thread_done(h->opts.arg, t->ctx);
+		}
+		free(t);
+	}
+	if (h->sync_made) {
+		pthread_key_delete(h->key);
+		pthread_mutex_destroy(&h->lock);
 	}
 	if (h->unix_path != NULL) {
 		unlink(h->unix_path);

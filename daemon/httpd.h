@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * An HTTP listener on libmicrohttpd's own thread: the read-only TCP listener
- * (`http { listen }`) and the control socket (a Unix socket whose file mode
- * is the access control). Requests are small and bounded: headers beyond a
+ * An HTTP listener on libmicrohttpd's own threads: the read-only TCP listener
+ * (`http { listen }`, a few threads, so that one slow client does not hold up
+ * the others) and the control socket (a Unix socket whose file mode is the
+ * access control; one thread). Requests are small and bounded: headers beyond a
  * few KiB and any request body beyond HTTPD_BODY_MAX are refused, and each
  * connection has a timeout. The routes are the caller's handler.
  */
@@ -20,7 +21,8 @@ struct httpd;
 /*
  * A body made piece by piece while it is sent (a large /status): fills buf
  * with at most max bytes and returns how many, 0 at the end, or -1 on an
- * error (the connection is then closed). Runs on the listener's thread.
+ * error (the connection is then closed). Runs on the thread that answered
+ * the request.
  */
 typedef long (*httpd_stream_fn)(void *cls, char *buf, size_t max);
 
@@ -34,11 +36,18 @@ struct httpd_response {
 	httpd_stream_fn stream;
 	void *stream_cls;
 	void (*stream_free)(void *cls);
+	/*
+	 * Instead of body: len bytes sent as they are (not copied), which stay
+	 * valid until shared_free(shared_cls) is called after the response.
+	 */
+	const char *shared;
+	void (*shared_free)(void *cls);
+	void *shared_cls;
 };
 
 /*
- * Answers one request (method "GET", "POST", ..., url the path). Runs on the
- * listener's thread; thread_ctx is this listener's (see httpd_opts).
+ * Answers one request (method "GET", "POST", ..., url the path). Runs on one
+ * of the listener's threads; thread_ctx is that thread's (see httpd_opts).
  */
 typedef void (*httpd_handler_fn)(void *arg, void *thread_ctx, const char *method, const char *url,
 				 struct httpd_response *resp);
@@ -46,7 +55,11 @@ typedef void (*httpd_handler_fn)(void *arg, void *thread_ctx, const char *method
 struct httpd_opts {
 	httpd_handler_fn handler;
 	void *arg;
-	/* Made on the listener's thread before its first request and freed on it (may be NULL). */
+	/*
+	 * One per listener thread, made on it before its first request (may be
+	 * NULL) and used only by it (its streams run on it too); freed by
+	 * httpd_stop once every thread has ended.
+	 */
 	void *(*thread_init)(void *arg);
 	void (*thread_done)(void *arg, void *thread_ctx);
 };
@@ -65,7 +78,7 @@ bool httpd_listen_valid(const char *listen);
 int httpd_start_unix(const char *path, unsigned mode, const struct httpd_opts *o,
 		     struct httpd **ret, char *err, size_t errlen);
 
-/* Stops the listener (waits for its thread) and removes a Unix socket file. */
+/* Stops the listener (waits for its threads) and removes a Unix socket file. */
 void httpd_stop(struct httpd *h);
 
 /* Helpers for handlers: a text body (copied). */

@@ -225,25 +225,28 @@ static void routes_status_one(struct statedb *db, const struct snapshot *snap, c
 	routes_json(resp, 200, o);
 }
 
-static void routes_page(const struct snapshot *snap, struct httpd_response *resp, bool metrics)
+/*
+ * / and /metrics: the snapshot's page, built once for all requests of the
+ * snapshot and sent from there; the response holds a reference until sent.
+ */
+static void routes_page(struct snapshot *snap, struct httpd_response *resp, bool metrics)
 {
-	char *body = NULL;
-	size_t len = 0;
-	int r;
+	struct snapshot_body *body = NULL;
 
 	if (snap == NULL) {
 		httpd_text(resp, 503, CT_TEXT, "starting\n");
 		return;
 	}
-	r = metrics ? snapshot_metrics(snap, &body, &len) : snapshot_page(snap, &body, &len);
-	if (r < 0) {
+	if (snapshot_page(snap, metrics ? SNAPSHOT_METRICS : SNAPSHOT_HTML, &body) < 0) {
 		httpd_text(resp, 500, CT_TEXT, "out of memory\n");
 		return;
 	}
 	resp->status = 200;
 	resp->content_type = metrics ? CT_PROM : CT_HTML;
-	resp->body = body;
-	resp->len = len;
+	resp->shared = body->data;
+	resp->len = body->len;
+	resp->shared_free = snapshot_body_unref;
+	resp->shared_cls = body;
 }
 
 /* The read-only routes; false when url is none of them. */

@@ -22,12 +22,32 @@ struct view {
 	struct render_domain r;
 };
 
+/* The pages served from a snapshot. */
+enum snapshot_page_kind {
+	SNAPSHOT_METRICS, /* /metrics: every family's samples together, then the daemon's */
+	SNAPSHOT_HTML,	  /* /: the HTML overview */
+	SNAPSHOT_PAGE_COUNT
+};
+
+/*
+ * A page built from a snapshot: immutable and reference-counted, so every
+ * response of the same snapshot sends the same bytes without copying them.
+ */
+struct snapshot_body {
+	atomic_uint ref;
+	size_t len;
+	const char *data; /* len bytes (no terminating NUL) */
+};
+
 struct snapshot {
 	atomic_uint ref;
 	int64_t published; /* unix time */
 	struct render_daemon_stats stats;
 	size_t n;
 	struct view **v; /* in the config's order; each holds a reference */
+	/* Built on the first request for each page, under pages_lock; then shared. */
+	pthread_mutex_t pages_lock;
+	struct snapshot_body *pages[SNAPSHOT_PAGE_COUNT];
 };
 
 /* A new view of name that takes over r (r is then empty). NULL on -ENOMEM. */
@@ -57,11 +77,14 @@ void snapshot_release(struct snapshot *s);
 /* Another reference to s, which the caller holds. */
 struct snapshot *snapshot_acquire_ref(struct snapshot *s);
 
-/* The /metrics body of s: every family's samples together, then the daemon's. */
-int snapshot_metrics(const struct snapshot *s, char **ret, size_t *len);
-
-/* The HTML overview of s. */
-int snapshot_page(const struct snapshot *s, char **ret, size_t *len);
+/*
+ * The page of kind of s, with a reference for the caller: built by the first
+ * caller for s (the others wait for it), shared after. Returns 0 or -ENOMEM.
+ */
+int snapshot_page(struct snapshot *s, enum snapshot_page_kind kind,
+		  struct snapshot_body **ret_body);
+/* Drops a reference to a page (NULL: nothing); takes void * to be a free callback. */
+void snapshot_body_unref(void *body);
 
 /* The view of domain in s, or NULL. */
 const struct view *snapshot_find(const struct snapshot *s, const char *domain);
