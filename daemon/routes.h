@@ -22,7 +22,7 @@ void routes_public(void *arg, void *thread_ctx, const char *method, const char *
 void routes_control(void *arg, void *thread_ctx, const char *method, const char *url,
 		    struct httpd_response *resp);
 
-/* A state db reader for the listener's thread (NULL if the db cannot be opened). */
+/* A state db reader for one listener thread, each its own (NULL if the db cannot be opened). */
 void *routes_thread_init(void *arg);
 void routes_thread_done(void *arg, void *thread_ctx);
 
