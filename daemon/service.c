@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -835,6 +836,7 @@ static unsigned svc_reload(struct service *s, char *reply, size_t len)
 	snprintf(reply, len, "reloaded %s: %zu domain%s", s->config_path, c->n_domains,
 		 c->n_domains == 1 ? "" : "s");
 	svc_publish(s); /* a client that reloaded sees the new domains at once */
+	malloc_trim(0); /* the old config and libconfuse's tree: give the pages back */
 	svc_schedule(s);
 	sd_notify(0, "READY=1");
 	return 200;

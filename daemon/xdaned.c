@@ -4,6 +4,7 @@
  * in the foreground until SIGTERM, as systemd and container runtimes expect.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,5 +73,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_setup("xdaned", false, LOG_INFO);
+	/*
+	 * libconfuse's tree of thousands of domain blocks is freed by now, but
+	 * glibc keeps the pages: hand them back before the long run.
+	 */
+	malloc_trim(0);
 	return service_run(path, cfg);
 }
