@@ -69,7 +69,7 @@ int keygen_public(const struct keygen_key *k, struct pkey **ret);
 /* 1 when spki (a DER SubjectPublicKeyInfo) is k's public key, 0 when not, ERR_PARSE. */
 int keygen_matches_spki(const struct keygen_key *k, const uint8_t *spki, size_t len);
 
-/* The TLSA record of k for usage, selector 1, mtype (tlsa_from_pkey). */
+/* tlsa_from_pkey of k's public half: selector 0 is ERR_UNSUPPORTED (no certificate). */
 int keygen_tlsa(const struct keygen_key *k, unsigned usage, unsigned selector, unsigned mtype,
 		struct tlsa_record *ret);
 

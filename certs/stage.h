@@ -21,7 +21,7 @@ struct stage_error {
 
 struct stage_request {
 	const char *cert_path;
-	const char *key_path;
+	const char *key_path;	  /* its mode is not judged: ACME clients differ (0600, 0640) */
 	const char *const *names; /* every name the certificate must cover (domain first) */
 	size_t n_names;
 	int64_t now;	  /* seconds since the epoch */
