@@ -207,7 +207,7 @@ static int checkcmd_domain_settings(const struct checkcmd_opts *o, const struct 
 		}
 		run->services[i] = o->services != 0		? o->services
 				   : run->slots[i].conf != NULL ? run->slots[i].conf->services
-								: DNSCHECK_ALL_SERVICES;
+								: cfg->services;
 	}
 	return 0;
 }

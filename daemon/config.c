@@ -48,9 +48,8 @@ static cfg_opt_t config_finding_opts[] = {
 
 /* A domain's own settings; margins and severities left out fall back to the global ones. */
 static cfg_opt_t config_domain_opts[] = {
-	CFG_STR_LIST("services", "{xmpp-client, xmpp-server, xmpps-client, xmpps-server}",
-		     CFGF_NONE),
-	CFG_INT("interval", 0, CFGF_NONE), /* 0: the global interval */
+	CFG_STR_LIST("services", NULL, CFGF_NODEFAULT), /* unset or {}: the global services */
+	CFG_INT("interval", 0, CFGF_NONE),		/* 0: the global interval */
 	CFG_INT("rrsig-margin", 0, CFGF_NODEFAULT),
 	CFG_INT("cert-margin", 0, CFGF_NODEFAULT),
 	CFG_INT("cert-critical-margin", 0, CFGF_NODEFAULT),
@@ -96,6 +95,9 @@ static cfg_opt_t config_opts[] = {
 	CFG_SEC("http", config_http_opts, CFGF_NONE),
 	CFG_SEC("alert", config_alert_opts, CFGF_NONE),
 	CFG_SEC("finding", config_finding_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	/* What a domain checks unless its block says otherwise. */
+	CFG_STR_LIST("services", "{xmpp-client, xmpp-server, xmpps-client, xmpps-server}",
+		     CFGF_NONE),
 	/* Domains with nothing of their own: a list costs libconfuse far less than blocks. */
 	CFG_STR_LIST("domains", NULL, CFGF_NONE),
 	CFG_SEC("domain", config_domain_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -331,14 +333,6 @@ static int config_check_domain(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "domain '%s' is not a valid domain name", cfg_title(sec));
 		return -1;
 	}
-	/* libconfuse does not validate a list set to {}: its validator never sees it. */
-	if (cfg_size(sec, "services") == 0) {
-		cfg_error(cfg,
-			  "domain '%s': services is empty: name at least one of xmpp-client, "
-			  "xmpp-server, xmpps-client, xmpps-server",
-			  cfg_title(sec));
-		return -1;
-	}
 	return 0;
 }
 
@@ -373,6 +367,7 @@ static const struct {
 	{"domain", config_check_domain},
 	{"domains", config_check_domain_list},
 	{"domain|services", config_check_services},
+	{"services", config_check_services},
 	{"domain|interval", config_check_domain_interval},
 	{"domain|rrsig-margin", config_check_nonnegative},
 	{"domain|cert-margin", config_check_nonnegative},
@@ -420,14 +415,20 @@ static int64_t config_domain_margin(cfg_t *sec, const char *key, int64_t global)
 
 static int config_convert_rollover(cfg_t *r, const char *domain, struct config_rollover *ro);
 
+/* The services listed in sec's "services" (a bit each), or dflt when none are. */
+static unsigned config_services(cfg_t *sec, unsigned dflt)
+{
+	unsigned i, bits = 0;
+
+	for (i = 0; i < cfg_size(sec, "services"); i++) {
+		bits |= 1u << facts_service_from_name(cfg_getnstr(sec, "services", i));
+	}
+	return bits != 0 ? bits : dflt;
+}
+
 static int config_convert_domain(cfg_t *sec, const struct config *c, struct config_domain *d)
 {
-	unsigned i;
-
-	d->services = 0;
-	for (i = 0; i < cfg_size(sec, "services"); i++) {
-		d->services |= 1u << facts_service_from_name(cfg_getnstr(sec, "services", i));
-	}
+	d->services = config_services(sec, c->services);
 	d->interval_s = (unsigned)cfg_getint(sec, "interval");
 	if (d->interval_s == 0) {
 		d->interval_s = c->interval_s;
@@ -540,7 +541,7 @@ static int config_convert_alert(cfg_t *sec, struct config *c)
 /* A domain of the `domains` list: every setting global, no rollover. */
 static int config_listed_domain(const char *name, const struct config *c, struct config_domain *d)
 {
-	d->services = DNSCHECK_ALL_SERVICES;
+	d->services = c->services;
 	d->interval_s = c->interval_s;
 	d->rrsig_margin_s = c->rrsig_margin_s;
 	d->cert_margin_s = c->cert_margin_s;
@@ -606,6 +607,8 @@ static int config_convert(cfg_t *cfg, struct config *c)
 	c->probe_timeout_s = (unsigned)cfg_getint(cfg, "probe-timeout");
 	c->max_checks = (unsigned)cfg_getint(cfg, "max-checks-in-flight");
 	c->workers = (unsigned)cfg_getint(cfg, "workers");
+	/* libconfuse never shows a validator a list set to {}: empty means all four. */
+	c->services = config_services(cfg, DNSCHECK_ALL_SERVICES);
 	c->cache_mb = (unsigned)cfg_getint(cfg, "cache-size");
 	r |= config_dup(cfg_getstr(cfg, "s2s-from"), &c->s2s_from);
 	config_convert_findings(cfg, c->severity);

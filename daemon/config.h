@@ -79,6 +79,7 @@ struct config {
 	unsigned max_checks;  /* xdaned: domains checked at once at most */
 	unsigned workers;     /* checking threads; 0: one per CPU, at most 4 */
 	unsigned cache_mb;    /* xdaned: DNS caches of all workers together, MiB */
+	unsigned services;    /* of domains whose block does not name theirs (bit each) */
 	int64_t rrsig_margin_s;
 	int64_t cert_margin_s;	 /* CERT_EXPIRING warning within this */
 	int64_t cert_critical_s; /* ... critical within this */

@@ -129,7 +129,7 @@ static void test_errors_name_file_and_line(void **state)
 		 "unknown finding code 'NOPE'"},
 		{"alert { exec-timeout = 0 }\n", "'exec-timeout' is 0"},
 		{"domain \"a.org\" {\n interval = 864000 }\n", ":2: 'interval' is 864000"},
-		{"domain \"a.org\" {\n services = {} }\n", ":2: domain 'a.org': services is empty"},
+		{"\nservices = {\"xmpp\"}\n", ":2: unknown service 'xmpp'"},
 		{"http {\n listen = \"localhost:9470\" }\n", ":2: listen 'localhost:9470'"},
 		{"http { listen = \"127.0.0.1\" }\n", "expected ADDRESS:PORT"},
 		{"domain \"a.org\" {\n rollover { mode = \"sometimes\" } }\n",
@@ -188,7 +188,9 @@ static void test_domain_overrides_and_alerts(void **state)
 		"domain \"a.org\" { cert-margin = 50 rrsig-margin = 60\n"
 		"    finding \"TLSA_MISMATCH\" { severity = \"warning\" } }\n"
 		"domain \"b.org\" { interval = 30 }\n"
-		"domains = {\"c.org\", \"d.org\"}\n";
+		"domains = {\"c.org\", \"d.org\"}\n"
+		"services = {\"xmpp-client\", \"xmpps-client\"}\n"
+		"domain \"e.org\" { services = {} }\n";
 	struct config *c = NULL;
 	char err[256];
 
@@ -218,13 +220,18 @@ static void test_domain_overrides_and_alerts(void **state)
 	assert_int_equal(c->domains[1].severity[FINDING_TLSA_MISMATCH], -1);
 	assert_int_equal(c->domains[1].severity[FINDING_TLSA_FRAGILE], SEVERITY_INFO);
 	/* The list: after the blocks, every setting global. */
-	assert_int_equal(c->n_domains, 4);
-	assert_string_equal(c->domains[3].name, "d.org");
-	assert_int_equal(c->domains[3].services, (1u << SERVICE_COUNT) - 1);
-	assert_int_equal(c->domains[3].interval_s, 120);
-	assert_int_equal(c->domains[3].cert_margin_s, 1000);
-	assert_int_equal(c->domains[3].severity[FINDING_TLSA_FRAGILE], SEVERITY_INFO);
-	assert_false(c->domains[3].rollover.enabled);
+	assert_int_equal(c->n_domains, 5);
+	assert_string_equal(c->domains[4].name, "d.org");
+	assert_int_equal(c->domains[4].services,
+			 (1u << SERVICE_XMPP_CLIENT) | (1u << SERVICE_XMPPS_CLIENT));
+	/* A block without services, or with {}, takes the global ones too. */
+	assert_int_equal(c->domains[0].services, c->domains[4].services);
+	assert_int_equal(c->domains[2].services, c->domains[4].services);
+	assert_int_equal(c->domains[2].interval_s, 120);
+	assert_int_equal(c->domains[4].interval_s, 120);
+	assert_int_equal(c->domains[4].cert_margin_s, 1000);
+	assert_int_equal(c->domains[4].severity[FINDING_TLSA_FRAGILE], SEVERITY_INFO);
+	assert_false(c->domains[4].rollover.enabled);
 	config_free(c);
 	unlink(path);
 }
