@@ -341,3 +341,35 @@ def test_a_webhook_that_is_down_is_retried_and_never_stalls_checks(bed, daemons)
         assert set(keys.values()) == {1}, keys
     finally:
         receiver.close()
+
+
+SLOW_HOOK = """#!/usr/bin/python3
+import json, os, sys, time
+event = sys.stdin.read()
+open(sys.argv[1] + ".started", "a").write("x")
+time.sleep(2)
+with open(sys.argv[1], "a") as f:
+    f.write(json.dumps({"env": {}, "stdin": json.loads(event)}) + "\\n")
+"""
+
+
+def test_a_stop_lets_deliveries_in_flight_finish(bed, daemons):
+    """SIGTERM while an exec hook runs: xdaned waits for it, and after a restart nothing is
+    delivered twice."""
+    bad = bed.derive("tlsa-mismatch")
+    d = daemons({bad.name: 'services = {"xmpp-client"}'}, interval=60)
+    with open(os.path.join(d.dir, "hook.py"), "w") as f:
+        f.write(SLOW_HOOK)
+    d.start()
+    assert d.ctl("trigger", bad.name).returncode == 0
+    d.wait("a hook running", lambda: os.path.exists(d.hook_log + ".started"), timeout=30)
+    t0 = time.monotonic()
+    d.stop()  # asserts exit 0
+    assert time.monotonic() - t0 < 15
+    delivered = d.hook_calls()
+    assert delivered, "the hook in flight was let finish"
+    d.start()
+    d.checked_after(bad.name, time.time() + 1)
+    d.wait("the outbox drained", lambda: "xdane_alerts_pending 0" in d.get("/metrics")[1])
+    keys = collections.Counter((c["stdin"]["key"], c["stdin"]["state"]) for c in d.hook_calls())
+    assert set(keys.values()) == {1}, keys
