@@ -25,7 +25,6 @@
 #include <openssl/x509v3.h>
 
 #include "certs/keygen.h"
-#include "certs/pem.h"
 #include "certs/pkey.h"
 #include "certs/rollover.h"
 #include "certs/tlsa.h"
@@ -220,93 +219,22 @@ out:
 	return r;
 }
 
-struct keygen_scan {
-	EVP_PKEY *evp;
-	bool saw_cert;
-	bool saw_public;
-};
-
-static int keygen_from_der(const uint8_t *der, size_t len, EVP_PKEY **ret)
-{
-	const unsigned char *p = der;
-	EVP_PKEY *evp;
-
-	if (len > LONG_MAX) {
-		return ERR_TOO_BIG;
-	}
-	evp = d2i_AutoPrivateKey(NULL, &p, (long)len);
-	ERR_clear_error();
-	if (evp == NULL) {
-		return ERR_PARSE;
-	}
-	if (p != der + len) {
-		EVP_PKEY_free(evp);
-		return ERR_TRAILING;
-	}
-	*ret = evp;
-	return 0;
-}
-
-static int keygen_scan_block(const struct pem_block *block, void *arg)
-{
-	struct keygen_scan *scan = arg;
-	int r;
-
-	if (strcmp(block->label, "ENCRYPTED PRIVATE KEY") == 0) {
-		return ERR_ENCRYPTED_KEY;
-	}
-	if (strcmp(block->label, "PRIVATE KEY") == 0 ||
-	    strcmp(block->label, "RSA PRIVATE KEY") == 0 ||
-	    strcmp(block->label, "EC PRIVATE KEY") == 0) {
-		if (block->encrypted) {
-			return ERR_ENCRYPTED_KEY;
-		}
-		r = keygen_from_der(block->der, block->len, &scan->evp);
-		return r < 0 ? r : 1;
-	}
-	if (strcmp(block->label, "CERTIFICATE") == 0) {
-		scan->saw_cert = true;
-	} else if (strcmp(block->label, "PUBLIC KEY") == 0) {
-		scan->saw_public = true;
-	}
-	return 0;
-}
-
 int keygen_parse(const uint8_t *data, size_t len, struct keygen_key **ret)
 {
-	struct keygen_scan scan = {0};
+	EVP_PKEY *evp = NULL;
 	struct keygen_key *k;
-	int r;
+	int r = pkey_parse_private(data, len, &evp);
 
-	if (pem_is_pem(data, len)) {
-		r = pem_scan(data, len, keygen_scan_block, &scan, NULL);
-		if (r < 0) {
-			goto out;
-		}
-		if (scan.evp == NULL) {
-			r = scan.saw_cert && !scan.saw_public ? ERR_IS_CERT : ERR_NO_KEY;
-			goto out;
-		}
-	} else if (len > 0 && data[0] == 0x30) {
-		r = keygen_from_der(data, len, &scan.evp);
-		if (r < 0) {
-			goto out;
-		}
-	} else {
-		r = ERR_NOT_PEM;
-		goto out;
+	if (r < 0) {
+		return r;
 	}
-	k = keygen_wrap(scan.evp);
+	k = keygen_wrap(evp);
 	if (k == NULL) {
-		r = -ENOMEM;
-		goto out;
+		EVP_PKEY_free(evp);
+		return -ENOMEM;
 	}
-	scan.evp = NULL;
 	*ret = k;
-	r = 0;
-out:
-	EVP_PKEY_free(scan.evp);
-	return r;
+	return 0;
 }
 
 int keygen_load(const char *path, struct keygen_key **ret, struct keygen_error *err)

@@ -43,7 +43,9 @@ static int pkey_from_der(const uint8_t *der, size_t len, bool is_public, EVP_PKE
 
 struct pkey_scan {
 	EVP_PKEY *evp;
+	bool private_only; /* PUBLIC KEY blocks are noted, not taken */
 	bool saw_cert;
+	bool saw_public;
 };
 
 static int pkey_scan_block(const struct pem_block *block, void *arg)
@@ -64,6 +66,10 @@ static int pkey_scan_block(const struct pem_block *block, void *arg)
 		return r < 0 ? r : 1;
 	}
 	if (strcmp(block->label, "PUBLIC KEY") == 0) {
+		if (scan->private_only) {
+			scan->saw_public = true;
+			return 0;
+		}
 		r = pkey_from_der(block->der, block->len, true, &scan->evp);
 		return r < 0 ? r : 1;
 	}
@@ -73,10 +79,10 @@ static int pkey_scan_block(const struct pem_block *block, void *arg)
 	return 0;
 }
 
-int pkey_parse(const uint8_t *data, size_t len, struct pkey **ret)
+/* The first key in data (PEM or DER); with private_only, private keys alone. */
+static int pkey_read(const uint8_t *data, size_t len, bool private_only, EVP_PKEY **ret)
 {
-	struct pkey_scan scan = {0};
-	struct pkey *k = NULL;
+	struct pkey_scan scan = {.private_only = private_only};
 	int r;
 
 	if (pem_is_pem(data, len)) {
@@ -85,12 +91,12 @@ int pkey_parse(const uint8_t *data, size_t len, struct pkey **ret)
 			goto out;
 		}
 		if (scan.evp == NULL) {
-			r = scan.saw_cert ? ERR_IS_CERT : ERR_NO_KEY;
+			r = scan.saw_cert && !scan.saw_public ? ERR_IS_CERT : ERR_NO_KEY;
 			goto out;
 		}
 	} else if (len > 0 && data[0] == 0x30) {
 		r = pkey_from_der(data, len, false, &scan.evp);
-		if (r < 0) {
+		if (r < 0 && !private_only) {
 			r = pkey_from_der(data, len, true, &scan.evp);
 		}
 		if (r < 0) {
@@ -100,18 +106,35 @@ int pkey_parse(const uint8_t *data, size_t len, struct pkey **ret)
 		r = ERR_NOT_PEM;
 		goto out;
 	}
-	k = calloc(1, sizeof(*k));
-	if (k == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	k->evp = scan.evp;
-	scan.evp = NULL;
-	*ret = k;
-	r = 0;
+	*ret = scan.evp;
+	return 0;
 out:
 	EVP_PKEY_free(scan.evp);
 	return r;
+}
+
+int pkey_parse(const uint8_t *data, size_t len, struct pkey **ret)
+{
+	EVP_PKEY *evp = NULL;
+	struct pkey *k;
+	int r = pkey_read(data, len, false, &evp);
+
+	if (r < 0) {
+		return r;
+	}
+	k = calloc(1, sizeof(*k));
+	if (k == NULL) {
+		EVP_PKEY_free(evp);
+		return -ENOMEM;
+	}
+	k->evp = evp;
+	*ret = k;
+	return 0;
+}
+
+int pkey_parse_private(const uint8_t *data, size_t len, struct evp_pkey_st **ret)
+{
+	return pkey_read(data, len, true, ret);
 }
 
 int pkey_load_file(const char *path, struct pkey **ret)

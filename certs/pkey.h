@@ -22,6 +22,14 @@ struct pkey;
  */
 int pkey_parse(const uint8_t *data, size_t len, struct pkey **ret);
 
+/*
+ * The same for private keys only, as OpenSSL's EVP_PKEY (the caller frees
+ * it): a public key alone is ERR_NO_KEY. For certs/keygen, which keeps keys
+ * it generated and reloads.
+ */
+struct evp_pkey_st;
+int pkey_parse_private(const uint8_t *data, size_t len, struct evp_pkey_st **ret);
+
 int pkey_load_file(const char *path, struct pkey **ret);
 
 void pkey_free(struct pkey *k);
