@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "certs/rollover.h"
 #include "common/err.h"
 #include "daemon/alerttrack.h"
 #include "daemon/statedb.h"
@@ -42,6 +43,11 @@
  * cleared == 0, or cleared but with an alert still resolving, alert != 0)
  * and the history of cleared ones. At most one tracked row per key and
  * domain, which the partial unique index enforces.
+ *
+ * rollovers (version 2) holds the rollover engine's state per domain as the
+ * text of rollover_to_text, opaque here, and its phase name for a person
+ * with sqlite3. It has no foreign key to reports on purpose: forgetting an
+ * unconfigured domain's reports must never take a rollover in flight with it.
  */
 static const char *const statedb_schema[] = {
 	"CREATE TABLE reports ("
@@ -85,6 +91,12 @@ static const char *const statedb_schema[] = {
 	" at INTEGER NOT NULL,"
 	" domain TEXT,"
 	" what TEXT NOT NULL);",
+	/* 1 -> 2: certificate rollovers (DESIGN.md "Certificate rollover"). */
+	"CREATE TABLE rollovers ("
+	" domain TEXT PRIMARY KEY NOT NULL,"
+	" state TEXT NOT NULL,"
+	" phase TEXT NOT NULL,"
+	" updated INTEGER NOT NULL);",
 };
 
 #define STATEDB_SCHEMA_VERSION ((int)(sizeof(statedb_schema) / sizeof(statedb_schema[0])))
@@ -147,6 +159,13 @@ static const char *const statedb_schema[] = {
 	X(OUTBOX_NEXT, "SELECT min(next_try), count(*) FROM outbox WHERE delivered_at IS NULL")    \
 	X(EVENT_INSERT, "INSERT INTO events(at, domain, what) VALUES (?1, ?2, ?3)")                \
 	X(EVENT_PRUNE, "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1")         \
+	X(ROLLOVER_PUT,                                                                            \
+	  "INSERT INTO rollovers(domain, state, phase, updated) VALUES (?1, ?2, ?3, ?4)"           \
+	  " ON CONFLICT(domain) DO UPDATE SET state = excluded.state,"                             \
+	  " phase = excluded.phase, updated = excluded.updated")                                   \
+	X(ROLLOVER_GET, "SELECT state, updated FROM rollovers WHERE domain = ?1")                  \
+	X(ROLLOVERS_ALL, "SELECT domain, state, phase, updated FROM rollovers ORDER BY domain")    \
+	X(ROLLOVER_DELETE, "DELETE FROM rollovers WHERE domain = ?1")                              \
 	X(FORGET, "DELETE FROM reports WHERE domain NOT IN (SELECT value FROM json_each(?1))")
 
 enum statedb_stmt_id {
@@ -1414,6 +1433,160 @@ out:
 	return r;
 }
 
+/* Rollovers */
+
+static int statedb_rollover_put(struct statedb *db, const char *domain, const char *state_text,
+				const char *phase, int64_t now)
+{
+	sqlite3_stmt *st;
+	int r = ERR_STATEDB, rc;
+
+	st = statedb_stmt(db, STATEDB_ROLLOVER_PUT, &r);
+	if (st == NULL) {
+		return r;
+	}
+	rc = statedb_bind_text(st, 1, domain);
+	rc |= statedb_bind_text(st, 2, state_text);
+	rc |= statedb_bind_text(st, 3, phase);
+	rc |= statedb_bind_int(st, 4, now);
+	r = rc == SQLITE_OK ? statedb_step_done(db, st) : statedb_fail(db, sqlite3_errcode(db->h));
+	statedb_done(st);
+	return r;
+}
+
+int statedb_rollover_save(struct statedb *db, const char *domain, const char *state_text,
+			  const char *phase, int64_t now, const char *event)
+{
+	int r;
+
+	if (domain == NULL || state_text == NULL || phase == NULL) {
+		return statedb_fail_code(db, -EINVAL, "saving a rollover");
+	}
+	/* rollover_from_text will never read more, so a longer text would be lost state. */
+	if (strlen(state_text) >= ROLLOVER_TEXT_MAX) {
+		snprintf(db->err, sizeof(db->err), "%s: rollover state of domain '%s': %s",
+			 db->path, domain, err_str(ERR_TOO_BIG));
+		return ERR_TOO_BIG;
+	}
+	r = statedb_begin(db);
+	if (r < 0) {
+		return r;
+	}
+	r = statedb_rollover_put(db, domain, state_text, phase, now);
+	if (r < 0) {
+		goto out;
+	}
+	if (event != NULL) {
+		r = statedb_event_insert(db, now, domain, event);
+		if (r < 0) {
+			goto out;
+		}
+		r = statedb_prune(db, STATEDB_EVENT_PRUNE, NULL, STATEDB_EVENTS_MAX);
+		if (r < 0) {
+			goto out;
+		}
+	}
+	r = statedb_commit(db);
+out:
+	if (r < 0) {
+		statedb_rollback(db);
+	}
+	return r;
+}
+
+int statedb_rollover_load(struct statedb *db, const char *domain, char **state_text,
+			  int64_t *updated)
+{
+	const unsigned char *text;
+	sqlite3_stmt *st;
+	char *copy = NULL;
+	int r = ERR_STATEDB, rc;
+
+	*state_text = NULL;
+	st = statedb_stmt(db, STATEDB_ROLLOVER_GET, &r);
+	if (st == NULL) {
+		return r;
+	}
+	if (statedb_bind_text(st, 1, domain) != SQLITE_OK) {
+		r = statedb_fail(db, sqlite3_errcode(db->h));
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		snprintf(db->err, sizeof(db->err), "%s: no rollover of domain '%s'", db->path,
+			 domain);
+		r = ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = statedb_fail(db, rc);
+		goto out;
+	}
+	text = sqlite3_column_text(st, 0);
+	copy = strdup(text != NULL ? (const char *)text : "");
+	if (copy == NULL) {
+		r = statedb_fail_code(db, -ENOMEM, "reading a rollover");
+		goto out;
+	}
+	if (updated != NULL) {
+		*updated = sqlite3_column_int64(st, 1);
+	}
+	*state_text = copy;
+	r = 0;
+out:
+	statedb_done(st);
+	return r;
+}
+
+int statedb_rollovers_each(struct statedb *db,
+			   int (*fn)(void *arg, const char *domain, const char *state_text,
+				     const char *phase, int64_t updated),
+			   void *arg)
+{
+	sqlite3_stmt *st;
+	int r = ERR_STATEDB, rc;
+
+	st = statedb_stmt(db, STATEDB_ROLLOVERS_ALL, &r);
+	if (st == NULL) {
+		return r;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *d = sqlite3_column_text(st, 0);
+		const unsigned char *s = sqlite3_column_text(st, 1);
+		const unsigned char *p = sqlite3_column_text(st, 2);
+
+		if (fn(arg, d != NULL ? (const char *)d : "", s != NULL ? (const char *)s : "",
+		       p != NULL ? (const char *)p : "", sqlite3_column_int64(st, 3)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	r = rc == SQLITE_DONE ? 0 : statedb_fail(db, rc);
+	statedb_done(st);
+	return r;
+}
+
+int statedb_rollover_delete(struct statedb *db, const char *domain)
+{
+	sqlite3_stmt *st;
+	int r = ERR_STATEDB;
+
+	st = statedb_stmt(db, STATEDB_ROLLOVER_DELETE, &r);
+	if (st == NULL) {
+		return r;
+	}
+	r = statedb_bind_text(st, 1, domain) == SQLITE_OK
+		    ? statedb_step_done(db, st)
+		    : statedb_fail(db, sqlite3_errcode(db->h));
+	if (r == 0 && sqlite3_changes(db->h) == 0) {
+		snprintf(db->err, sizeof(db->err), "%s: no rollover of domain '%s'", db->path,
+			 domain);
+		r = ERR_NOT_FOUND;
+	}
+	statedb_done(st);
+	return r;
+}
+
 int statedb_forget_except(struct statedb *db, const char *const *domains, size_t n)
 {
 	json_t *a = json_array();
@@ -1438,7 +1611,10 @@ int statedb_forget_except(struct statedb *db, const char *const *domains, size_t
 	if (st == NULL) {
 		goto out;
 	}
-	/* The findings go with their report (ON DELETE CASCADE), in this one statement. */
+	/*
+	 * The findings go with their report (ON DELETE CASCADE), in this one
+	 * statement; rollovers stay (statedb.h).
+	 */
 	r = statedb_bind_text(st, 1, text) == SQLITE_OK ? statedb_step_done(db, st)
 							: statedb_fail(db, sqlite3_errcode(db->h));
 out:

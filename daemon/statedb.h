@@ -2,10 +2,10 @@
 /*
  * xdaned's state in SQLite (WAL): the last report of each domain, the
  * history of every finding (first seen, last seen, cleared), the alert state
- * of each finding, the outbox of alert deliveries, and an event log. Nothing
- * the daemon must remember lives only in memory: after a restart the last
- * reports, the original first-seen times and the undelivered alerts are all
- * here.
+ * of each finding, the outbox of alert deliveries, an event log, and the
+ * state of each certificate rollover. Nothing the daemon must remember lives
+ * only in memory: after a restart the last reports, the original first-seen
+ * times, the undelivered alerts and every rollover in flight are all here.
  *
  * One connection per thread: the event loop holds the writer; the HTTP
  * thread opens its own reader (statedb_open with readonly), which WAL lets
@@ -141,7 +141,36 @@ void statedb_deliveries_release(struct statedb_deliveries *l);
 /* Appends to the event log (domain may be NULL for the daemon's own events). */
 int statedb_event(struct statedb *db, int64_t now, const char *domain, const char *what);
 
-/* Forgets the reports and findings of domains no longer configured (after a reload). */
+/*
+ * Forgets the reports and findings of domains no longer configured (after a
+ * reload). Their rollovers stay: a domain dropped by a config typo resumes
+ * its rollover where it was once it is back; only statedb_rollover_delete
+ * removes one.
+ */
 int statedb_forget_except(struct statedb *db, const char *const *domains, size_t n);
+
+/*
+ * Certificate rollovers: state_text is rollover_to_text's output, kept
+ * verbatim (ERR_TOO_BIG from ROLLOVER_TEXT_MAX on), phase its phase name for a
+ * person querying the file. In one transaction, the row of domain is
+ * replaced and, when event is not NULL, event is appended to the event log
+ * for domain at now: a transition and its log line are stored together or
+ * not at all.
+ */
+int statedb_rollover_save(struct statedb *db, const char *domain, const char *state_text,
+			  const char *phase, int64_t now, const char *event);
+
+/* The saved state of domain (malloc'd text) and, unless NULL, when; or ERR_NOT_FOUND. */
+int statedb_rollover_load(struct statedb *db, const char *domain, char **state_text,
+			  int64_t *updated);
+
+/* Calls fn for every saved rollover, by domain name; stops when fn returns non-zero. */
+int statedb_rollovers_each(struct statedb *db,
+			   int (*fn)(void *arg, const char *domain, const char *state_text,
+				     const char *phase, int64_t updated),
+			   void *arg);
+
+/* Drops the rollover of domain; ERR_NOT_FOUND when there was none. */
+int statedb_rollover_delete(struct statedb *db, const char *domain);
 
 #endif

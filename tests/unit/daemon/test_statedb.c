@@ -3,11 +3,12 @@
  * Unit tests for daemon/statedb, on real SQLite files in a temporary
  * directory under /tmp: round trips, what survives a reopen, the outbox's
  * one row per hook per transition, all-or-nothing checks, WAL readers, the
- * bounds on history and the event log, and the errors at open. A second
- * plain SQLite connection looks at the tables and plants faults (a trigger
- * that raises).
+ * bounds on history and the event log, the errors at open, rollover state
+ * with its event, and the upgrade of a version 1 file. A second plain SQLite
+ * connection looks at the tables and plants faults (a trigger that raises).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,19 +94,19 @@ static void reopen(struct fixture *fx)
 	assert_int_equal(statedb_open(fx->path, false, &fx->db, err, sizeof(err)), 0);
 }
 
-/* A plain SQLite connection beside the db under test. */
-static sqlite3 *raw_open(const struct fixture *fx)
+/* A plain SQLite connection beside the db under test (or any file at path). */
+static sqlite3 *raw_open_path(const char *path)
 {
 	sqlite3 *h = NULL;
 
-	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	sqlite3_busy_timeout(h, 2000);
 	return h;
 }
 
-static void raw_exec(const struct fixture *fx, const char *sql)
+static void raw_exec_path(const char *path, const char *sql)
 {
-	sqlite3 *h = raw_open(fx);
+	sqlite3 *h = raw_open_path(path);
 	char *msg = NULL;
 
 	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -114,9 +115,14 @@ static void raw_exec(const struct fixture *fx, const char *sql)
 	sqlite3_close(h);
 }
 
-static int64_t raw_int(const struct fixture *fx, const char *sql)
+static void raw_exec(const struct fixture *fx, const char *sql)
 {
-	sqlite3 *h = raw_open(fx);
+	raw_exec_path(fx->path, sql);
+}
+
+static int64_t raw_int_path(const char *path, const char *sql)
+{
+	sqlite3 *h = raw_open_path(path);
 	sqlite3_stmt *st = NULL;
 	int64_t v;
 
@@ -126,6 +132,11 @@ static int64_t raw_int(const struct fixture *fx, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return v;
+}
+
+static int64_t raw_int(const struct fixture *fx, const char *sql)
+{
+	return raw_int_path(fx->path, sql);
 }
 
 /* The findings of a check, by letter: A critical, B warning, I info. */
@@ -208,10 +219,10 @@ static void test_open_schema(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 1);
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 4);
+	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 5);
 	reopen(fx);
-	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 2);
 	assert_string_equal(statedb_error(fx->db), "");
 	assert_string_equal(statedb_error(NULL), "");
 }
@@ -748,6 +759,355 @@ static void test_firing_and_forget(void **state)
 	assert_int_equal(raw_int(fx, "SELECT count(*) FROM findings"), 0);
 }
 
+/* Rollovers */
+
+/* The first lines of a rollover_to_text output: statedb keeps them verbatim, never reads them. */
+#define STATE_STAGED	"xdane-rollover 1\nphase staged\n"
+#define STATE_PUBLISHED "xdane-rollover 1\nphase published\n"
+
+static int64_t events_like(const struct fixture *fx, const char *domain, const char *what)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM events WHERE domain = '%s' AND what = '%s'", domain, what);
+	return raw_int(fx, sql);
+}
+
+static void test_rollover_round_trip(void **state)
+{
+	struct fixture *fx = *state;
+	char *text = (char *)1;
+	int64_t at = 0;
+
+	assert_int_equal(statedb_rollover_load(fx->db, DOMAIN, &text, &at), ERR_NOT_FOUND);
+	assert_null(text);
+	assert_non_null(strstr(statedb_error(fx->db), DOMAIN));
+
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_STAGED, "staged", NOW, NULL),
+			 0);
+	assert_int_equal(statedb_rollover_load(fx->db, DOMAIN, &text, &at), 0);
+	assert_string_equal(text, STATE_STAGED);
+	assert_int_equal(at, NOW);
+	free(text);
+	assert_int_equal(statedb_rollover_load(fx->db, DOMAIN, &text, NULL), 0);
+	free(text);
+	/* The phase is a column for a person with sqlite3. */
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM rollovers WHERE domain = 'example.org'"
+				     " AND phase = 'staged' AND updated = 1795000000"),
+			 1);
+	/* No event asked, none written. */
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 0);
+}
+
+static void test_rollover_update_replaces(void **state)
+{
+	struct fixture *fx = *state;
+	char *text = NULL;
+	int64_t at = 0;
+
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_STAGED, "staged", NOW, NULL),
+			 0);
+	assert_int_equal(
+		statedb_rollover_save(fx->db, DOMAIN, STATE_PUBLISHED, "published", NOW + 60, NULL),
+		0);
+	assert_int_equal(statedb_rollover_load(fx->db, DOMAIN, &text, &at), 0);
+	assert_string_equal(text, STATE_PUBLISHED);
+	assert_int_equal(at, NOW + 60);
+	free(text);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM rollovers"), 1);
+	assert_int_equal(raw_int(fx, "SELECT phase = 'published' FROM rollovers"), 1);
+}
+
+/* The transition and its event line: both or neither. */
+static void test_rollover_event_same_transaction(void **state)
+{
+	struct fixture *fx = *state;
+	char *text = NULL;
+	int64_t at = 0;
+
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_STAGED, "staged", NOW,
+					       "rollover staged"),
+			 0);
+	assert_int_equal(events_like(fx, DOMAIN, "rollover staged"), 1);
+	assert_int_equal(raw_int(fx, "SELECT at FROM events WHERE what = 'rollover staged'"), NOW);
+
+	/* The event log refuses: the state stays as it was. */
+	raw_exec(fx, "CREATE TRIGGER boom BEFORE INSERT ON events"
+		     " BEGIN SELECT RAISE(ABORT, 'events boom'); END");
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_PUBLISHED, "published",
+					       NOW + 60, "rollover published"),
+			 ERR_STATEDB);
+	assert_non_null(strstr(statedb_error(fx->db), "events boom"));
+	assert_int_equal(statedb_rollover_load(fx->db, DOMAIN, &text, &at), 0);
+	assert_string_equal(text, STATE_STAGED);
+	assert_int_equal(at, NOW);
+	free(text);
+	/* A new domain leaves no row either. */
+	assert_int_equal(statedb_rollover_save(fx->db, "new.example", STATE_STAGED, "staged",
+					       NOW + 60, "rollover staged"),
+			 ERR_STATEDB);
+	assert_int_equal(statedb_rollover_load(fx->db, "new.example", &text, NULL), ERR_NOT_FOUND);
+	raw_exec(fx, "DROP TRIGGER boom");
+
+	/* The state refuses: no event line for a transition that did not happen. */
+	raw_exec(fx, "CREATE TRIGGER boom BEFORE UPDATE ON rollovers"
+		     " BEGIN SELECT RAISE(ABORT, 'rollovers boom'); END");
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_PUBLISHED, "published",
+					       NOW + 60, "rollover published"),
+			 ERR_STATEDB);
+	assert_non_null(strstr(statedb_error(fx->db), "rollovers boom"));
+	assert_int_equal(events_like(fx, DOMAIN, "rollover published"), 0);
+	raw_exec(fx, "DROP TRIGGER boom");
+
+	/* The faults gone, the same transition lands once, with its line. */
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_PUBLISHED, "published",
+					       NOW + 60, "rollover published"),
+			 0);
+	assert_int_equal(events_like(fx, DOMAIN, "rollover published"), 1);
+	assert_int_equal(raw_int(fx, "SELECT phase = 'published' FROM rollovers"), 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 2);
+}
+
+struct seen {
+	char text[256];
+	int stop_after; /* stop once this many were seen; 0: never */
+	int n;
+};
+
+static int collect_rollover(void *arg, const char *domain, const char *state_text,
+			    const char *phase, int64_t updated)
+{
+	struct seen *s = arg;
+	char line[128];
+
+	snprintf(line, sizeof(line), "%s:%s:%lld:%d ", domain, phase, (long long)(updated - NOW),
+		 strcmp(state_text, STATE_STAGED) == 0);
+	strcat(s->text, line);
+	s->n++;
+	return s->n == s->stop_after;
+}
+
+static void test_rollovers_each_order(void **state)
+{
+	struct fixture *fx = *state;
+	struct seen s = {"", 0, 0};
+
+	assert_int_equal(statedb_rollovers_each(fx->db, collect_rollover, &s), 0);
+	assert_int_equal(s.n, 0);
+
+	assert_int_equal(
+		statedb_rollover_save(fx->db, "c.example", STATE_STAGED, "staged", NOW, NULL), 0);
+	assert_int_equal(statedb_rollover_save(fx->db, "a.example", STATE_PUBLISHED, "published",
+					       NOW + 1, NULL),
+			 0);
+	assert_int_equal(
+		statedb_rollover_save(fx->db, "b.example", STATE_STAGED, "staged", NOW + 2, NULL),
+		0);
+	assert_int_equal(statedb_rollovers_each(fx->db, collect_rollover, &s), 0);
+	assert_string_equal(s.text, "a.example:published:1:0 b.example:staged:2:1 "
+				    "c.example:staged:0:1 ");
+
+	/* fn stops the walk, and the statement is left for the next use. */
+	memset(&s, 0, sizeof(s));
+	s.stop_after = 2;
+	assert_int_equal(statedb_rollovers_each(fx->db, collect_rollover, &s), 0);
+	assert_string_equal(s.text, "a.example:published:1:0 b.example:staged:2:1 ");
+	assert_int_equal(
+		statedb_rollover_save(fx->db, "d.example", STATE_STAGED, "staged", NOW, NULL), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM rollovers"), 4);
+}
+
+static void test_rollover_delete(void **state)
+{
+	struct fixture *fx = *state;
+	char *text = NULL;
+
+	assert_int_equal(statedb_rollover_delete(fx->db, DOMAIN), ERR_NOT_FOUND);
+	assert_non_null(strstr(statedb_error(fx->db), DOMAIN));
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_STAGED, "staged", NOW, NULL),
+			 0);
+	assert_int_equal(
+		statedb_rollover_save(fx->db, "other.example", STATE_STAGED, "staged", NOW, NULL),
+		0);
+	assert_int_equal(statedb_rollover_delete(fx->db, DOMAIN), 0);
+	assert_int_equal(statedb_rollover_load(fx->db, DOMAIN, &text, NULL), ERR_NOT_FOUND);
+	assert_int_equal(statedb_rollover_load(fx->db, "other.example", &text, NULL), 0);
+	free(text);
+	assert_int_equal(statedb_rollover_delete(fx->db, DOMAIN), ERR_NOT_FOUND);
+}
+
+/* A restart (or kill -9: every save is committed on return) resumes from the row. */
+static void test_rollover_survives_reopen(void **state)
+{
+	struct fixture *fx = *state;
+	char *text = NULL;
+	int64_t at = 0;
+
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_PUBLISHED, "published", NOW,
+					       "rollover published"),
+			 0);
+	reopen(fx);
+	assert_int_equal(statedb_rollover_load(fx->db, DOMAIN, &text, &at), 0);
+	assert_string_equal(text, STATE_PUBLISHED);
+	assert_int_equal(at, NOW);
+	free(text);
+	assert_int_equal(events_like(fx, DOMAIN, "rollover published"), 1);
+}
+
+/* A domain dropped from the config (a typo, say) keeps its rollover. */
+static void test_rollover_kept_by_forget(void **state)
+{
+	struct fixture *fx = *state;
+	const char *const keep[] = {"b.example"};
+	char *text = NULL;
+
+	assert_int_equal(check_hooks(fx, "a.example", NOW, "A", hooks2, 2, NULL, NULL), 0);
+	assert_int_equal(
+		statedb_rollover_save(fx->db, "a.example", STATE_STAGED, "staged", NOW, NULL), 0);
+	assert_int_equal(statedb_forget_except(fx->db, keep, 1), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM reports"), 0);
+	assert_int_equal(statedb_rollover_load(fx->db, "a.example", &text, NULL), 0);
+	assert_string_equal(text, STATE_STAGED);
+	free(text);
+	assert_int_equal(statedb_forget_except(fx->db, NULL, 0), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM rollovers"), 1);
+}
+
+static void test_rollover_bad_input(void **state)
+{
+	struct fixture *fx = *state;
+	char *big = malloc(16384);
+
+	assert_non_null(big);
+	memset(big, 'x', 16383);
+	big[16383] = '\0';
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, big, "staged", NOW, "too big"),
+			 ERR_TOO_BIG);
+	assert_non_null(strstr(statedb_error(fx->db), DOMAIN));
+	free(big);
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, NULL, "staged", NOW, NULL), -EINVAL);
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_STAGED, NULL, NOW, NULL),
+			 -EINVAL);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM rollovers"), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 0);
+}
+
+/* The HTTP thread's reader sees the rollovers and cannot write one. */
+static void test_rollover_reader(void **state)
+{
+	struct fixture *fx = *state;
+	struct statedb *ro = NULL;
+	struct seen s = {"", 0, 0};
+	char err[512] = "", *text = NULL;
+
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_STAGED, "staged", NOW, NULL),
+			 0);
+	assert_int_equal(statedb_open(fx->path, true, &ro, err, sizeof(err)), 0);
+	assert_int_equal(statedb_rollover_load(ro, DOMAIN, &text, NULL), 0);
+	assert_string_equal(text, STATE_STAGED);
+	free(text);
+	assert_int_equal(statedb_rollovers_each(ro, collect_rollover, &s), 0);
+	assert_int_equal(s.n, 1);
+
+	assert_true(statedb_rollover_save(ro, DOMAIN, STATE_PUBLISHED, "published", NOW + 60,
+					  "must not land") < 0);
+	assert_non_null(strstr(statedb_error(ro), "readonly"));
+	assert_true(statedb_rollover_delete(ro, DOMAIN) < 0);
+	statedb_close(ro);
+	assert_int_equal(raw_int(fx, "SELECT phase = 'staged' FROM rollovers"), 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 0);
+}
+
+/* Schema version 1 exactly as released: a file of that version must upgrade in place. */
+static const char schema_v1[] =
+	"CREATE TABLE reports ("
+	" domain TEXT PRIMARY KEY,"
+	" checked_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL,"
+	" json TEXT NOT NULL);"
+	"CREATE TABLE findings ("
+	" id INTEGER PRIMARY KEY,"
+	" domain TEXT NOT NULL REFERENCES reports(domain) ON DELETE CASCADE,"
+	" key TEXT NOT NULL,"
+	" code TEXT NOT NULL,"
+	" severity INTEGER NOT NULL CHECK (severity BETWEEN 0 AND 3),"
+	" service TEXT NOT NULL,"
+	" target TEXT NOT NULL,"
+	" port INTEGER NOT NULL,"
+	" address TEXT NOT NULL,"
+	" message TEXT NOT NULL,"
+	" first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL,"
+	" cleared INTEGER NOT NULL DEFAULT 0,"
+	" present_run INTEGER NOT NULL DEFAULT 0,"
+	" absent_run INTEGER NOT NULL DEFAULT 0,"
+	" alert INTEGER NOT NULL DEFAULT 0 CHECK (alert BETWEEN 0 AND 2),"
+	" fired_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX findings_domain ON findings(domain, cleared);"
+	"CREATE UNIQUE INDEX findings_tracked ON findings(domain, key)"
+	" WHERE cleared = 0 OR alert != 0;"
+	"CREATE INDEX findings_alert ON findings(alert) WHERE alert != 0;"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" hook TEXT NOT NULL,"
+	" event TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_try INTEGER NOT NULL,"
+	" delivered_at INTEGER);"
+	"CREATE INDEX outbox_due ON outbox(next_try) WHERE delivered_at IS NULL;"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" domain TEXT,"
+	" what TEXT NOT NULL);"
+	"INSERT INTO reports VALUES ('old.example', 1795000000, 'ok', "
+	"'{\"domain\":\"old.example\"}');"
+	"INSERT INTO events(at, domain, what) VALUES (1795000000, NULL, 'started');"
+	"PRAGMA user_version = 1;";
+
+static void test_rollover_upgrade_v1(void **state)
+{
+	struct fixture *fx = *state;
+	struct statedb *db = NULL;
+	char path[256], err[512] = "", *text = NULL;
+	int64_t at = 0;
+
+	snprintf(path, sizeof(path), "%s/v1.db", fx->dir);
+	raw_exec_path(path, schema_v1);
+
+	/* A reader never upgrades: it waits for the writer. */
+	assert_int_equal(statedb_open(path, true, &db, err, sizeof(err)), ERR_STATEDB);
+	assert_non_null(strstr(err, "schema version 1"));
+
+	assert_int_equal(statedb_open(path, false, &db, err, sizeof(err)), 0);
+	assert_int_equal(statedb_report(db, "old.example", &text, &at), 0);
+	assert_string_equal(text, "{\"domain\":\"old.example\"}");
+	assert_int_equal(at, NOW);
+	free(text);
+	assert_int_equal(statedb_rollover_load(db, DOMAIN, &text, NULL), ERR_NOT_FOUND);
+	assert_int_equal(statedb_rollover_save(db, DOMAIN, STATE_STAGED, "staged", NOW + 60,
+					       "rollover staged"),
+			 0);
+	statedb_close(db);
+	db = NULL;
+
+	assert_int_equal(statedb_open(path, true, &db, err, sizeof(err)), 0);
+	assert_int_equal(statedb_rollover_load(db, DOMAIN, &text, &at), 0);
+	assert_string_equal(text, STATE_STAGED);
+	assert_int_equal(at, NOW + 60);
+	free(text);
+	statedb_close(db);
+
+	assert_int_equal(raw_int_path(path, "PRAGMA user_version"), 2);
+	/* The old event and the new one, whose domain says whose rollover it was. */
+	assert_int_equal(raw_int_path(path, "SELECT count(*) FROM events"), 2);
+	assert_int_equal(raw_int_path(path, "SELECT count(*) FROM events WHERE"
+					    " domain = 'example.org' AND what = 'rollover staged'"),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +1129,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reader_sees_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_firing_and_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_update_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_event_same_transaction, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rollovers_each_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_survives_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_kept_by_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_upgrade_v1, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
