@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -452,10 +453,29 @@ static void runner_on_wake(evutil_socket_t fd, short what, void *arg)
 	runner_fill_jobs(w);
 }
 
+/* Lowers the calling thread's priority by nice (Linux: a thread's own nice value). */
+static void runner_lower_priority(int nice)
+{
+	int prio;
+
+	if (nice <= 0) {
+		return;
+	}
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, 0);
+	if (prio == -1 && errno != 0) {
+		return;
+	}
+	prio = prio + nice > 19 ? 19 : prio + nice;
+	/* Best effort: a thread that keeps its priority only competes more. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), prio);
+}
+
 static void *runner_serve(void *arg)
 {
 	struct runner_worker *w = arg;
 
+	runner_lower_priority(w->opts->nice);
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }

@@ -27,6 +27,12 @@ struct runner_opts {
 	bool probe;		       /* connect to the endpoints (the endpoint half) */
 	struct prober_opts prober;     /* for each worker's prober */
 	unsigned timeout_s;	       /* per domain */
+	/*
+	 * Started workers (runner_start) run this much nicer than the process:
+	 * checks are background work that must not hold up the daemon's HTTP
+	 * threads, nor the servers it watches on the same machine. 0: as nice.
+	 */
+	int nice;
 };
 
 /*

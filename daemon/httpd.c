@@ -108,20 +108,12 @@ static enum MHD_Result httpd_send(struct MHD_Connection *c, struct httpd_respons
 			return MHD_NO;
 		}
 		*held = *resp;
-		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, httpd_on_read,
-						      held, httpd_on_read_done);
+		/* A known length goes out as Content-Length, not chunked. */
+		r = MHD_create_response_from_callback(resp->len > 0 ? resp->len : MHD_SIZE_UNKNOWN,
+						      64 * 1024, httpd_on_read, held,
+						      httpd_on_read_done);
 		if (r == NULL) {
 			httpd_on_read_done(held);
-			return MHD_NO;
-		}
-	} else if (resp->shared != NULL) {
-		/* Sent from the caller's bytes, which libmicrohttpd only reads. */
-		r = MHD_create_response_from_buffer_with_free_callback_cls(
-			resp->len, (void *)resp->shared, resp->shared_free, resp->shared_cls);
-		if (r == NULL) {
-			if (resp->shared_free != NULL) {
-				resp->shared_free(resp->shared_cls);
-			}
 			return MHD_NO;
 		}
 	} else {

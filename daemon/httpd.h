@@ -30,19 +30,12 @@ struct httpd_response {
 	unsigned status;	  /* 200, 404, ... */
 	const char *content_type; /* static string */
 	char *body;		  /* malloc'd, taken over by httpd */
-	size_t len;
-	const char *allow; /* "Allow" header for 405, or NULL */
+	size_t len;		  /* of body; of a stream: its length if known, else 0 */
+	const char *allow;	  /* "Allow" header for 405, or NULL */
 	/* Instead of body: a stream, and how to free its state after the response. */
 	httpd_stream_fn stream;
 	void *stream_cls;
 	void (*stream_free)(void *cls);
-	/*
-	 * Instead of body: len bytes sent as they are (not copied), which stay
-	 * valid until shared_free(shared_cls) is called after the response.
-	 */
-	const char *shared;
-	void (*shared_free)(void *cls);
-	void *shared_cls;
 };
 
 /*

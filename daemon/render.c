@@ -283,28 +283,18 @@ const char *render_family_header(enum render_family f)
 	return (int)f >= 0 && f < RENDER_FAMILY_COUNT ? render_family_headers[f] : "";
 }
 
-/*
- * The sample lines of a set into ret and their length into ret_len (NULL on
- * -ENOMEM): timestamps and counts print as integers with %.15g.
- */
-static char *render_set_text(const char *name, const struct render_set *s, size_t *ret_len)
+/* The sample lines of a set: timestamps and counts print as integers with %.15g. */
+static void render_set_write(struct rtext *t, const char *name, const struct render_set *s)
 {
-	struct rtext t = {0};
-	size_t i, len;
-	char *text;
+	size_t i;
 
 	if (s->failed) {
-		return NULL;
+		t->failed = true;
+		return;
 	}
 	for (i = 0; i < s->n; i++) {
-		rtext_printf(&t, "%s{%s} %.15g\n", name, s->v[i].labels, s->v[i].value);
+		rtext_printf(t, "%s{%s} %.15g\n", name, s->v[i].labels, s->v[i].value);
 	}
-	len = t.len;
-	text = rtext_take(&t);
-	if (text != NULL) {
-		*ret_len = len;
-	}
-	return text;
 }
 
 /* --- reading the report --------------------------------------------------------------- */
@@ -912,75 +902,74 @@ static int render_dnssec_class(const char *state)
 	return RENDER_STATUS_UNKNOWN;
 }
 
-static char *render_html_row(const char *domain, const json_t *report,
-			     const struct statedb_findings *active, const char *rollover,
-			     int status, size_t *ret_len)
+static void render_html_row(struct rtext *t, const char *domain, const json_t *report,
+			    const struct statedb_findings *active, const char *rollover, int status)
 {
 	const char *dnssec = render_str(json_object_get(report, "dnssec"), "state");
 	const json_t *duration = json_object_get(report, "duration_seconds");
-	struct rtext t = {0};
 	int64_t now = 0;
 
-	rtext_printf(&t, "<tr class=\"r%d\"><td><a href=\"/status/", status);
-	rtext_url(&t, domain);
-	rtext_puts(&t, "\">");
-	rtext_html(&t, domain);
-	rtext_puts(&t, "</a></td><td>");
-	render_html_badge(&t, status, render_status_names[status]);
-	rtext_puts(&t, "</td><td>");
+	rtext_printf(t, "<tr class=\"r%d\"><td><a href=\"/status/", status);
+	rtext_url(t, domain);
+	rtext_puts(t, "\">");
+	rtext_html(t, domain);
+	rtext_puts(t, "</a></td><td>");
+	render_html_badge(t, status, render_status_names[status]);
+	rtext_puts(t, "</td><td>");
 	if (render_time(report, "checked_at", &now)) {
-		render_html_time(&t, now);
+		render_html_time(t, now);
 		if (json_is_number(duration)) {
-			rtext_printf(&t, " <span class=\"age\">%.2f s</span>",
+			rtext_printf(t, " <span class=\"age\">%.2f s</span>",
 				     json_number_value(duration));
 		}
 	} else {
-		rtext_puts(&t, report == NULL ? "never checked" : "&mdash;");
+		rtext_puts(t, report == NULL ? "never checked" : "&mdash;");
 	}
-	rtext_puts(&t, "</td><td>");
-	render_html_findings(&t, report, active, now);
-	rtext_puts(&t, "</td><td>");
-	render_html_cert(&t, report, now);
-	rtext_puts(&t, "</td><td>");
+	rtext_puts(t, "</td><td>");
+	render_html_findings(t, report, active, now);
+	rtext_puts(t, "</td><td>");
+	render_html_cert(t, report, now);
+	rtext_puts(t, "</td><td>");
 	if (dnssec != NULL) {
-		render_html_badge(&t, render_dnssec_class(dnssec), dnssec);
+		render_html_badge(t, render_dnssec_class(dnssec), dnssec);
 	} else {
-		rtext_puts(&t, "&mdash;");
+		rtext_puts(t, "&mdash;");
 	}
-	rtext_puts(&t, "</td><td>");
+	rtext_puts(t, "</td><td>");
 	if (rollover != NULL && rollover[0] != '\0') {
-		rtext_html(&t, rollover);
+		rtext_html(t, rollover);
 	} else {
-		rtext_puts(&t, "&mdash;");
+		rtext_puts(t, "&mdash;");
 	}
-	rtext_puts(&t, "</td></tr>\n");
-	*ret_len = t.len;
-	return rtext_take(&t);
+	rtext_puts(t, "</td></tr>\n");
 }
 
 /* --- the domain ----------------------------------------------------------------------- */
 
 void render_domain_release(struct render_domain *d)
 {
-	size_t i;
-
 	if (d == NULL) {
 		return;
 	}
-	for (i = 0; i < RENDER_FAMILY_COUNT; i++) {
-		free(d->family[i]);
-	}
-	free(d->html_row);
+	free(d->text);
 	memset(d, 0, sizeof(*d));
+}
+
+/* Ends the part that began at t->len == off[part] with a NUL and records where the next begins. */
+static void render_end_part(struct rtext *t, struct render_domain *out, size_t part)
+{
+	rtext_add(t, "", 1); /* rtext keeps a NUL after len; this one stays inside the text */
+	out->off[part + 1] = (uint32_t)t->len;
 }
 
 int render_domain(const char *domain, const json_t *report, const struct statedb_findings *active,
 		  const char *rollover_state, struct render_domain *out)
 {
 	struct render_ctx c = {.domain = domain, .report = report};
+	struct rtext t = {0};
 	int64_t checked_at;
-	int r = -ENOMEM;
 	size_t i;
+	char *text;
 
 	memset(out, 0, sizeof(*out));
 	out->status = report != NULL ? render_report_status(report) : RENDER_STATUS_UNKNOWN;
@@ -1002,30 +991,43 @@ int render_domain(const char *domain, const json_t *report, const struct statedb
 		}
 	}
 	render_rollover(&c, rollover_state);
+	/*
+	 * One allocation of the exact size for every part: 10,000 domains keep
+	 * their texts for as long as they are shown, and eleven buffers grown by
+	 * doubling cost each of them twice its text.
+	 */
 	for (i = 0; i < RENDER_FAMILY_COUNT; i++) {
-		out->family[i] = render_set_text(render_family_names[i], &c.set[i],
-						 &out->family_len[i]);
-		if (out->family[i] == NULL) {
-			goto out;
-		}
-	}
-	out->html_row = render_html_row(domain, report, active, rollover_state, out->status,
-					&out->html_row_len);
-	if (out->html_row == NULL) {
-		goto out;
-	}
-	r = 0;
-out:
-	for (i = 0; i < RENDER_FAMILY_COUNT; i++) {
+		render_set_write(&t, render_family_names[i], &c.set[i]);
 		render_set_release(&c.set[i]);
+		render_end_part(&t, out, i);
 	}
-	if (r < 0) {
+	render_html_row(&t, domain, report, active, rollover_state, out->status);
+	render_end_part(&t, out, RENDER_PART_ROW);
+	if (t.failed || t.len > UINT32_MAX) {
 		int status = out->status;
 
-		render_domain_release(out);
+		free(t.p);
+		memset(out, 0, sizeof(*out));
 		out->status = status;
+		return -ENOMEM;
 	}
-	return r;
+	text = realloc(t.p, t.len);
+	out->text = text != NULL ? text : t.p;
+	return 0;
+}
+
+const char *render_part(const struct render_domain *d, size_t part, size_t *ret_len)
+{
+	if (d->text == NULL || part > RENDER_PART_ROW) {
+		if (ret_len != NULL) {
+			*ret_len = 0;
+		}
+		return "";
+	}
+	if (ret_len != NULL) {
+		*ret_len = d->off[part + 1] - d->off[part] - 1;
+	}
+	return d->text + d->off[part];
 }
 
 /* --- the daemon's own samples --------------------------------------------------------- */

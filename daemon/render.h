@@ -46,15 +46,20 @@ enum render_family {
 		RENDER_FAMILY_COUNT
 };
 
-/* What the listener shows of one domain: malloc'd texts, immutable once built. */
+/*
+ * What the listener shows of one domain, immutable once built: each family's
+ * sample lines (each ending in '\n'; "" when none), then its row of the HTML
+ * overview, as parts of one allocation, each followed by a NUL.
+ */
+#define RENDER_PART_ROW RENDER_FAMILY_COUNT /* the part after the families */
 struct render_domain {
-	char *family[RENDER_FAMILY_COUNT]; /* sample lines, each ending in '\n'; "" when none */
-	char *html_row;			   /* one <tr>...</tr> of the overview */
-	/* strlen of each text: pages of 10,000 domains are sized once and joined with memcpy */
-	size_t family_len[RENDER_FAMILY_COUNT];
-	size_t html_row_len;
-	int status; /* 0 ok .. 3 critical, 4 unknown (never checked) */
+	char *text;
+	uint32_t off[RENDER_PART_ROW + 2]; /* part p is text[off[p] .. off[p + 1] - 1) */
+	int status;			   /* 0 ok .. 3 critical, 4 unknown (never checked) */
 };
+
+/* Part p (a family, or RENDER_PART_ROW) of d, NUL-terminated; its length into ret_len. */
+const char *render_part(const struct render_domain *d, size_t part, size_t *ret_len);
 
 /*
  * Renders one domain from its DOMAIN_REPORT (NULL: never checked yet), its

@@ -225,28 +225,36 @@ static void routes_status_one(struct statedb *db, const struct snapshot *snap, c
 	routes_json(resp, 200, o);
 }
 
+/* A page reader as an httpd stream. */
+static long routes_page_read(void *cls, char *buf, size_t max)
+{
+	return (long)snapshot_reader_read(cls, buf, max);
+}
+
 /*
- * / and /metrics: the snapshot's page, built once for all requests of the
- * snapshot and sent from there; the response holds a reference until sent.
+ * / and /metrics: generated from the snapshot while sent, with the length
+ * known up front; the response holds the snapshot until it is sent.
  */
 static void routes_page(struct snapshot *snap, struct httpd_response *resp, bool metrics)
 {
-	struct snapshot_body *body = NULL;
+	struct snapshot_reader *r;
+	size_t len;
 
 	if (snap == NULL) {
 		httpd_text(resp, 503, CT_TEXT, "starting\n");
 		return;
 	}
-	if (snapshot_page(snap, metrics ? SNAPSHOT_METRICS : SNAPSHOT_HTML, &body) < 0) {
+	r = snapshot_reader_new(snap, metrics ? SNAPSHOT_METRICS : SNAPSHOT_HTML, &len);
+	if (r == NULL) {
 		httpd_text(resp, 500, CT_TEXT, "out of memory\n");
 		return;
 	}
 	resp->status = 200;
 	resp->content_type = metrics ? CT_PROM : CT_HTML;
-	resp->shared = body->data;
-	resp->len = body->len;
-	resp->shared_free = snapshot_body_unref;
-	resp->shared_cls = body;
+	resp->stream = routes_page_read;
+	resp->stream_cls = r;
+	resp->stream_free = snapshot_reader_free;
+	resp->len = len;
 }
 
 /* The read-only routes; false when url is none of them. */

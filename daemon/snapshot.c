@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Snapshots of the rendered views, and the pages built from one: at most once
- * per snapshot and page, however many requests ask for it.
+ * Snapshots of the rendered views, and the pages generated from one while
+ * they are sent.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "daemon/snapshot.h"
-
-/* No page is bigger than this: 10,000 domains of a few KiB of samples each fit. */
-#define SNAPSHOT_PAGE_MAX (512u << 20)
 
 struct view *view_new(const char *name, struct render_domain *r)
 {
@@ -63,11 +60,7 @@ int snapshot_publish(struct snapshot_box *b, struct view *const *views, size_t n
 	struct snapshot *old;
 	size_t i;
 
-	if (s == NULL || (n > 0 && (s->v = calloc(n, sizeof(*s->v))) == NULL) ||
-	    pthread_mutex_init(&s->pages_lock, NULL) != 0) {
-		if (s != NULL) {
-			free(s->v);
-		}
+	if (s == NULL || (n > 0 && (s->v = calloc(n, sizeof(*s->v))) == NULL)) {
 		free(s);
 		return -ENOMEM;
 	}
@@ -116,159 +109,177 @@ void snapshot_release(struct snapshot *s)
 	for (i = 0; i < s->n; i++) {
 		view_unref(s->v[i]);
 	}
-	for (i = 0; i < SNAPSHOT_PAGE_COUNT; i++) {
-		snapshot_body_unref(s->pages[i]); /* responses still sending one keep it */
-	}
-	pthread_mutex_destroy(&s->pages_lock);
 	free(s->v);
 	free(s);
 }
 
 /*
- * A page body of len bytes in a mapping of its own, unmapped when the last
- * response that sends it is done. Not malloc: glibc raises its mmap threshold
- * to the size of the first large block freed (up to 32 MiB), so later pages
- * of 25 MB would come from the HTTP threads' arenas, which give memory back
- * to the system only from their top.
+ * A page is a sequence of pieces, numbered from 0: /metrics is, for each
+ * family, its header and then every view's samples of it, and last the
+ * daemon's own samples; / is its head, every view's row, and its tail.
+ * The head (the daemon's samples, or the page's head with its counts) is
+ * made when the reader is; the rest is the views' texts, copied as sent.
  */
-static struct snapshot_body *snapshot_body_new(size_t len, char **ret_data)
+/* How many pieces ahead snapshot_prefetch asks for a view, and for its text. */
+#define SNAPSHOT_PREFETCH_VIEW 16
+#define SNAPSHOT_PREFETCH_TEXT 8
+
+struct snapshot_reader {
+	struct snapshot *s;
+	enum snapshot_page_kind kind;
+	char *head;
+	size_t head_len;
+	size_t next;	 /* the piece after the one being sent */
+	const char *cur; /* the piece being sent */
+	size_t cur_len;
+	size_t cur_off;
+};
+
+/* Piece k of r's page into *ret and its length; false past the last piece. */
+static bool snapshot_piece(const struct snapshot_reader *r, size_t k, const char **ret,
+			   size_t *ret_len)
 {
-	struct snapshot_body *b;
-	void *p;
+	const struct snapshot *s = r->s;
+	size_t per_family = s->n + 1;
 
-	if (len > SNAPSHOT_PAGE_MAX) {
-		return NULL;
-	}
-	p = mmap(NULL, sizeof(*b) + len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		 0);
-	if (p == MAP_FAILED) {
-		return NULL;
-	}
-	b = p;
-	atomic_init(&b->ref, 1);
-	b->len = len;
-	*ret_data = (char *)(b + 1);
-	b->data = *ret_data;
-	return b;
-}
-
-void snapshot_body_unref(void *body)
-{
-	struct snapshot_body *b = body;
-
-	if (b == NULL || atomic_fetch_sub_explicit(&b->ref, 1, memory_order_acq_rel) != 1) {
-		return;
-	}
-	munmap(b, sizeof(*b) + b->len);
-}
-
-static char *snapshot_put(char *p, const char *text, size_t len)
-{
-	if (len > 0) {
-		memcpy(p, text, len);
-	}
-	return p + len;
-}
-
-/*
- * Every family's header and samples, then the daemon's: sized first from the
- * lengths render kept, then joined, so 250,000 fragments are read once.
- */
-static struct snapshot_body *snapshot_build_metrics(const struct snapshot *s)
-{
-	size_t head[RENDER_FAMILY_COUNT];
-	struct snapshot_body *b = NULL;
-	char *daemon = NULL, *p;
-	size_t i, len, daemon_len;
-	int f;
-
-	if (render_daemon_metrics(&s->stats, &daemon) < 0) {
-		return NULL;
-	}
-	daemon_len = strlen(daemon);
-	len = daemon_len;
-	for (f = 0; f < RENDER_FAMILY_COUNT; f++) {
-		head[f] = strlen(render_family_header((enum render_family)f));
-		len += head[f];
-		for (i = 0; i < s->n; i++) {
-			len += s->v[i]->r.family_len[f];
+	if (r->kind == SNAPSHOT_HTML) {
+		if (k == 0) {
+			*ret = r->head;
+			*ret_len = r->head_len;
+		} else if (k <= s->n) {
+			*ret = render_part(&s->v[k - 1]->r, RENDER_PART_ROW, ret_len);
+		} else if (k == s->n + 1) {
+			*ret = render_page_tail();
+			*ret_len = strlen(*ret);
+		} else {
+			return false;
 		}
+		return true;
 	}
-	b = snapshot_body_new(len, &p);
-	if (b == NULL) {
-		goto out;
-	}
-	for (f = 0; f < RENDER_FAMILY_COUNT; f++) {
-		p = snapshot_put(p, render_family_header((enum render_family)f), head[f]);
-		for (i = 0; i < s->n; i++) {
-			p = snapshot_put(p, s->v[i]->r.family[f], s->v[i]->r.family_len[f]);
+	if (k < RENDER_FAMILY_COUNT * per_family) {
+		size_t f = k / per_family, i = k % per_family;
+
+		if (i == 0) {
+			*ret = render_family_header((enum render_family)f);
+			*ret_len = strlen(*ret);
+		} else {
+			*ret = render_part(&s->v[i - 1]->r, f, ret_len);
 		}
+		return true;
 	}
-	snapshot_put(p, daemon, daemon_len);
-out:
-	free(daemon);
-	return b;
+	if (k == RENDER_FAMILY_COUNT * per_family) {
+		*ret = r->head;
+		*ret_len = r->head_len;
+		return true;
+	}
+	return false;
 }
 
-static struct snapshot_body *snapshot_build_html(const struct snapshot *s)
+/* The page's head: the counts by status, and xdaned's own problem as a banner. */
+static int snapshot_html_head(const struct snapshot *s, char **ret)
 {
 	unsigned counts[5] = {0};
-	struct snapshot_body *b = NULL;
-	const char *tail = render_page_tail();
-	char *head = NULL, *p;
-	size_t i, len, head_len, tail_len = strlen(tail);
+	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		int st = s->v[i]->r.status;
 
 		counts[st >= 0 && st <= 4 ? st : 4]++;
 	}
-	if (render_page_head(s->published, counts,
-			     s->stats.state_db_ok ? NULL : s->stats.state_db_problem, &head) < 0) {
-		return NULL;
-	}
-	head_len = strlen(head);
-	len = head_len + tail_len;
-	for (i = 0; i < s->n; i++) {
-		len += s->v[i]->r.html_row_len;
-	}
-	b = snapshot_body_new(len, &p);
-	if (b == NULL) {
-		goto out;
-	}
-	p = snapshot_put(p, head, head_len);
-	for (i = 0; i < s->n; i++) {
-		p = snapshot_put(p, s->v[i]->r.html_row, s->v[i]->r.html_row_len);
-	}
-	snapshot_put(p, tail, tail_len);
-out:
-	free(head);
-	return b;
+	return render_page_head(s->published, counts,
+				s->stats.state_db_ok ? NULL : s->stats.state_db_problem, ret);
 }
 
-int snapshot_page(struct snapshot *s, enum snapshot_page_kind kind, struct snapshot_body **ret_body)
+struct snapshot_reader *snapshot_reader_new(struct snapshot *s, enum snapshot_page_kind kind,
+					    size_t *ret_len)
 {
-	struct snapshot_body *b;
+	struct snapshot_reader *r;
+	const char *piece;
+	size_t k, len, total = 0;
+	int err;
 
-	if ((int)kind < 0 || kind >= SNAPSHOT_PAGE_COUNT) {
-		return -EINVAL;
+	if ((int)kind < 0 || kind >= SNAPSHOT_PAGE_COUNT || (r = calloc(1, sizeof(*r))) == NULL) {
+		return NULL;
 	}
-	/* Concurrent first requests wait here for one build instead of making one each. */
-	pthread_mutex_lock(&s->pages_lock);
-	b = s->pages[kind];
-	if (b == NULL) {
-		b = kind == SNAPSHOT_METRICS ? snapshot_build_metrics(s) : snapshot_build_html(s);
-		s->pages[kind] = b;
+	r->kind = kind;
+	r->s = s;
+	err = kind == SNAPSHOT_METRICS ? render_daemon_metrics(&s->stats, &r->head)
+				       : snapshot_html_head(s, &r->head);
+	if (err < 0) {
+		free(r);
+		return NULL;
 	}
-	if (b != NULL) {
-		atomic_fetch_add_explicit(&b->ref, 1, memory_order_relaxed);
+	r->head_len = strlen(r->head);
+	for (k = 0; snapshot_piece(r, k, &piece, &len); k++) {
+		total += len;
 	}
-	pthread_mutex_unlock(&s->pages_lock);
-	if (b == NULL) {
-		return -ENOMEM;
+	r->s = snapshot_acquire_ref(s);
+	*ret_len = total;
+	return r;
+}
+
+/*
+ * Asks the CPU for the memory of the pieces after piece k ahead of time: a
+ * page visits every view once per family, each in an allocation of its own,
+ * and without this the copy waits on a cache miss (two: the view, then its
+ * text) for every piece of 2 KB or less.
+ */
+static void snapshot_prefetch(const struct snapshot_reader *r, size_t k)
+{
+	const struct snapshot *s = r->s;
+	size_t per_family = s->n + 1, i;
+
+	if (r->kind != SNAPSHOT_METRICS || k >= RENDER_FAMILY_COUNT * per_family) {
+		return;
 	}
-	*ret_body = b;
-	return 0;
+	i = k % per_family;
+	if (i + SNAPSHOT_PREFETCH_VIEW <= s->n) {
+		__builtin_prefetch(s->v[i + SNAPSHOT_PREFETCH_VIEW - 1]);
+	}
+	if (i + SNAPSHOT_PREFETCH_TEXT <= s->n) {
+		const struct render_domain *d = &s->v[i + SNAPSHOT_PREFETCH_TEXT - 1]->r;
+
+		if (d->text != NULL) {
+			__builtin_prefetch(d->text + d->off[k / per_family]);
+		}
+	}
+}
+
+size_t snapshot_reader_read(struct snapshot_reader *r, char *buf, size_t max)
+{
+	size_t done = 0;
+
+	while (done < max) {
+		size_t n;
+
+		if (r->cur_off == r->cur_len) {
+			if (!snapshot_piece(r, r->next, &r->cur, &r->cur_len)) {
+				r->cur_len = r->cur_off = 0;
+				break;
+			}
+			r->next++;
+			r->cur_off = 0;
+			snapshot_prefetch(r, r->next);
+			continue;
+		}
+		n = r->cur_len - r->cur_off < max - done ? r->cur_len - r->cur_off : max - done;
+		memcpy(buf + done, r->cur + r->cur_off, n);
+		r->cur_off += n;
+		done += n;
+	}
+	return done;
+}
+
+void snapshot_reader_free(void *reader)
+{
+	struct snapshot_reader *r = reader;
+
+	if (r == NULL) {
+		return;
+	}
+	snapshot_release(r->s);
+	free(r->head);
+	free(r);
 }
 
 const struct view *snapshot_find(const struct snapshot *s, const char *domain)

@@ -22,21 +22,15 @@ struct view {
 	struct render_domain r;
 };
 
-/* The pages served from a snapshot. */
+/*
+ * The pages served from a snapshot. None is kept: each response generates its
+ * page while it is sent, from the views' texts, so 10,000 domains cost their
+ * texts once and not again per page, however many clients read at once.
+ */
 enum snapshot_page_kind {
 	SNAPSHOT_METRICS, /* /metrics: every family's samples together, then the daemon's */
 	SNAPSHOT_HTML,	  /* /: the HTML overview */
 	SNAPSHOT_PAGE_COUNT
-};
-
-/*
- * A page built from a snapshot: immutable and reference-counted, so every
- * response of the same snapshot sends the same bytes without copying them.
- */
-struct snapshot_body {
-	atomic_uint ref;
-	size_t len;
-	const char *data; /* len bytes (no terminating NUL) */
 };
 
 struct snapshot {
@@ -45,9 +39,6 @@ struct snapshot {
 	struct render_daemon_stats stats;
 	size_t n;
 	struct view **v; /* in the config's order; each holds a reference */
-	/* Built on the first request for each page, under pages_lock; then shared. */
-	pthread_mutex_t pages_lock;
-	struct snapshot_body *pages[SNAPSHOT_PAGE_COUNT];
 };
 
 /* A new view of name that takes over r (r is then empty). NULL on -ENOMEM. */
@@ -78,13 +69,15 @@ void snapshot_release(struct snapshot *s);
 struct snapshot *snapshot_acquire_ref(struct snapshot *s);
 
 /*
- * The page of kind of s, with a reference for the caller: built by the first
- * caller for s (the others wait for it), shared after. Returns 0 or -ENOMEM.
+ * A reader of the page of kind of s, which it holds a reference to; the
+ * page's length in bytes into ret_len. NULL on -ENOMEM or a bad kind.
  */
-int snapshot_page(struct snapshot *s, enum snapshot_page_kind kind,
-		  struct snapshot_body **ret_body);
-/* Drops a reference to a page (NULL: nothing); takes void * to be a free callback. */
-void snapshot_body_unref(void *body);
+struct snapshot_reader *snapshot_reader_new(struct snapshot *s, enum snapshot_page_kind kind,
+					    size_t *ret_len);
+/* Copies the next at most max bytes of the page into buf: how many, 0 at its end. */
+size_t snapshot_reader_read(struct snapshot_reader *r, char *buf, size_t max);
+/* Frees a reader (NULL: nothing); takes void * to be a free callback. */
+void snapshot_reader_free(void *reader);
 
 /* The view of domain in s, or NULL. */
 const struct view *snapshot_find(const struct snapshot *s, const char *domain);

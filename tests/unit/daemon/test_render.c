@@ -45,6 +45,12 @@ static json_t *sample_report(const char *name)
 	return found;
 }
 
+/* Part p of a rendered domain (a family, or RENDER_PART_ROW). */
+static const char *part(const struct render_domain *d, size_t p)
+{
+	return render_part(d, p, NULL);
+}
+
 static size_t count_lines(const char *text)
 {
 	size_t n = 0;
@@ -106,43 +112,43 @@ static void mismatch_samples(void **state)
 	(void)state;
 	assert_int_equal(render_domain(BAD, report, NULL, NULL, &d), 0);
 	assert_int_equal(d.status, 3);
-	assert_string_equal(d.family[RENDER_DOMAIN_STATUS],
+	assert_string_equal(part(&d, RENDER_DOMAIN_STATUS),
 			    "xdane_domain_status{domain=\"" BAD "\"} 3\n");
 	/* 12 findings: 4 TLSA_NO_ROLLOVER_SLOT, and 8 TLSA_MISMATCH that differ only by address. */
-	assert_int_equal(count_lines(d.family[RENDER_FINDING]), 8);
-	assert_line(d.family[RENDER_FINDING],
+	assert_int_equal(count_lines(part(&d, RENDER_FINDING)), 8);
+	assert_line(part(&d, RENDER_FINDING),
 		    "xdane_finding{domain=\"" BAD "\",code=\"TLSA_MISMATCH\",severity=\"critical\","
 		    "service=\"xmpp-client\",target=\"xmpp." BAD "\",port=\"40773\"} 1");
-	assert_line(d.family[RENDER_FINDING],
+	assert_line(part(&d, RENDER_FINDING),
 		    "xdane_finding{domain=\"" BAD "\",code=\"TLSA_NO_ROLLOVER_SLOT\","
 		    "severity=\"info\",service=\"xmpps-server\",target=\"xmpp." BAD
 		    "\",port=\"48921\"} 1");
-	assert_int_equal(count_lines(d.family[RENDER_DANE_MATCH]), 8);
-	assert_line(d.family[RENDER_DANE_MATCH],
+	assert_int_equal(count_lines(part(&d, RENDER_DANE_MATCH)), 8);
+	assert_line(part(&d, RENDER_DANE_MATCH),
 		    "xdane_dane_match{domain=\"" BAD "\",service=\"xmpp-server\",target=\"xmpp." BAD
 		    "\",port=\"59595\",address=\"::1\"} 0");
 	/* One record per (target, port), for the two addresses of each. */
-	assert_int_equal(count_lines(d.family[RENDER_TLSA_RECORD_MATCH]), 4);
-	assert_line(d.family[RENDER_TLSA_RECORD_MATCH],
+	assert_int_equal(count_lines(part(&d, RENDER_TLSA_RECORD_MATCH)), 4);
+	assert_line(part(&d, RENDER_TLSA_RECORD_MATCH),
 		    "xdane_tlsa_record_match{domain=\"" BAD "\",target=\"xmpp." BAD
 		    "\",port=\"49031\",usage=\"3\",selector=\"1\",mtype=\"1\","
 		    "data=\"0000000000000000000000000000000000000000000000000000000000000000\"} 0");
 	/* SOA, DNSKEY, DS, 4 SRV and 4 TLSA owners. */
-	assert_int_equal(count_lines(d.family[RENDER_DNSSEC_STATE]), 11);
-	assert_line(d.family[RENDER_DNSSEC_STATE], "xdane_dnssec_state{domain=\"" BAD
+	assert_int_equal(count_lines(part(&d, RENDER_DNSSEC_STATE)), 11);
+	assert_line(part(&d, RENDER_DNSSEC_STATE), "xdane_dnssec_state{domain=\"" BAD
 						   "\",rrset=\"DS " BAD "\",state=\"secure\"} 1");
-	assert_line(d.family[RENDER_DNSSEC_STATE],
+	assert_line(part(&d, RENDER_DNSSEC_STATE),
 		    "xdane_dnssec_state{domain=\"" BAD "\",rrset=\"SRV _xmpps-client._tcp." BAD
 		    "\",state=\"secure\"} 1");
-	assert_line(d.family[RENDER_DNSSEC_STATE],
+	assert_line(part(&d, RENDER_DNSSEC_STATE),
 		    "xdane_dnssec_state{domain=\"" BAD "\",rrset=\"TLSA _40773._tcp.xmpp." BAD
 		    "\",state=\"secure\"} 1");
-	assert_int_equal(count_lines(d.family[RENDER_CERT_NOT_AFTER]), 8);
-	assert_line(d.family[RENDER_CERT_NOT_AFTER],
+	assert_int_equal(count_lines(part(&d, RENDER_CERT_NOT_AFTER)), 8);
+	assert_line(part(&d, RENDER_CERT_NOT_AFTER),
 		    "xdane_cert_not_after_timestamp_seconds{domain=\"" BAD
 		    "\",service=\"xmpps-server\",target=\"xmpp." BAD
 		    "\",port=\"48921\",address=\"127.0.0.1\"} 1803090888");
-	assert_string_equal(d.family[RENDER_RRSIG_EXPIRY],
+	assert_string_equal(part(&d, RENDER_RRSIG_EXPIRY),
 			    "xdane_rrsig_expiry_timestamp_seconds{domain=\"" BAD
 			    "\",rrtype=\"SOA\"} 1797906888\n"
 			    "xdane_rrsig_expiry_timestamp_seconds{domain=\"" BAD
@@ -153,12 +159,12 @@ static void mismatch_samples(void **state)
 			    "\",rrtype=\"SRV\"} 1797906888\n"
 			    "xdane_rrsig_expiry_timestamp_seconds{domain=\"" BAD
 			    "\",rrtype=\"TLSA\"} 1797906888\n");
-	assert_string_equal(d.family[RENDER_LAST_CHECK],
+	assert_string_equal(part(&d, RENDER_LAST_CHECK),
 			    "xdane_last_check_timestamp_seconds{domain=\"" BAD "\"} 1795314897\n");
-	assert_string_equal(d.family[RENDER_CHECK_DURATION],
+	assert_string_equal(part(&d, RENDER_CHECK_DURATION),
 			    "xdane_check_duration_seconds{domain=\"" BAD "\"} 0.109856764\n");
 	/* No rollover configured: only "none" (1); the states of the machine are not shown. */
-	assert_string_equal(d.family[RENDER_ROLLOVER_STATE],
+	assert_string_equal(part(&d, RENDER_ROLLOVER_STATE),
 			    "xdane_rollover_state{domain=\"" BAD "\",state=\"none\"} 1\n");
 	render_domain_release(&d);
 	json_decref(report);
@@ -172,28 +178,30 @@ static void good_samples(void **state)
 	(void)state;
 	assert_int_equal(render_domain(GOOD, report, NULL, "published", &d), 0);
 	assert_int_equal(d.status, 1);
-	assert_line(d.family[RENDER_DANE_MATCH], "xdane_dane_match{domain=\"" GOOD
+	assert_line(part(&d, RENDER_DANE_MATCH), "xdane_dane_match{domain=\"" GOOD
 						 "\",service=\"xmpp-client\",target=\"xmpp." GOOD
 						 "\",port=\"40773\",address=\"127.0.0.1\"} 1");
-	assert_line(d.family[RENDER_TLSA_RECORD_MATCH],
+	assert_line(part(&d, RENDER_TLSA_RECORD_MATCH),
 		    "xdane_tlsa_record_match{domain=\"" GOOD "\",target=\"xmpp." GOOD
 		    "\",port=\"59595\",usage=\"3\",selector=\"1\",mtype=\"1\","
 		    "data=\"001c033f9675db54f6ba2c79f7a4028d65b7e93366c88ac90490520ec5a8db42\"} 1");
 	/* The DS signature expires a second after the rest. */
-	assert_line(d.family[RENDER_RRSIG_EXPIRY],
+	assert_line(part(&d, RENDER_RRSIG_EXPIRY),
 		    "xdane_rrsig_expiry_timestamp_seconds{domain=\"" GOOD "\",rrtype=\"DS\"} "
 		    "1797906888");
-	assert_line(d.family[RENDER_RRSIG_EXPIRY],
+	assert_line(part(&d, RENDER_RRSIG_EXPIRY),
 		    "xdane_rrsig_expiry_timestamp_seconds{domain=\"" GOOD "\",rrtype=\"SOA\"} "
 		    "1797906887");
-	assert_line(d.family[RENDER_ROLLOVER_STATE],
+	assert_line(part(&d, RENDER_ROLLOVER_STATE),
 		    "xdane_rollover_state{domain=\"" GOOD "\",state=\"published\"} 1");
-	assert_line(d.family[RENDER_ROLLOVER_STATE],
+	assert_line(part(&d, RENDER_ROLLOVER_STATE),
 		    "xdane_rollover_state{domain=\"" GOOD "\",state=\"none\"} 0");
-	assert_int_equal(count_lines(d.family[RENDER_ROLLOVER_STATE]), 8);
-	assert_non_null(strstr(d.html_row, "<a href=\"/status/good.example\">good.example</a>"));
-	assert_non_null(strstr(d.html_row, "in 89 d")); /* certificate, from checked_at */
-	assert_non_null(strstr(d.html_row, "<td>published</td>"));
+	assert_int_equal(count_lines(part(&d, RENDER_ROLLOVER_STATE)), 8);
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW),
+			       "<a href=\"/status/good.example\">good.example</a>"));
+	assert_non_null(
+		strstr(part(&d, RENDER_PART_ROW), "in 89 d")); /* certificate, from checked_at */
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW), "<td>published</td>"));
 	render_domain_release(&d);
 	json_decref(report);
 }
@@ -240,19 +248,19 @@ static void label_escaping(void **state)
 
 	(void)state;
 	assert_int_equal(render_domain(hostile, report, NULL, "odd\"state", &d), 0);
-	assert_string_equal(d.family[RENDER_DOMAIN_STATUS],
+	assert_string_equal(part(&d, RENDER_DOMAIN_STATUS),
 			    "xdane_domain_status{domain=\"a\\\"b\\\\c\\nd\"} 2\n");
 	/* A zone-level finding: no service, no port (empty label values). */
-	assert_string_equal(d.family[RENDER_FINDING],
+	assert_string_equal(part(&d, RENDER_FINDING),
 			    "xdane_finding{domain=\"a\\\"b\\\\c\\nd\",code=\"NS_UNREACHABLE\","
 			    "severity=\"warning\",service=\"\",target=\"ns1.\\\"q\\\".example\","
 			    "port=\"\"} 1\n");
 	/* A state the table does not know is shown, escaped, besides the known ones at 0. */
-	assert_line(d.family[RENDER_ROLLOVER_STATE],
+	assert_line(part(&d, RENDER_ROLLOVER_STATE),
 		    "xdane_rollover_state{domain=\"a\\\"b\\\\c\\nd\",state=\"odd\\\"state\"} 1");
-	assert_line(d.family[RENDER_ROLLOVER_STATE],
+	assert_line(part(&d, RENDER_ROLLOVER_STATE),
 		    "xdane_rollover_state{domain=\"a\\\"b\\\\c\\nd\",state=\"none\"} 0");
-	assert_int_equal(count_lines(d.family[RENDER_ROLLOVER_STATE]), 9);
+	assert_int_equal(count_lines(part(&d, RENDER_ROLLOVER_STATE)), 9);
 	render_domain_release(&d);
 	json_decref(report);
 }
@@ -279,7 +287,7 @@ static void dedupe(void **state)
 	assert_int_equal(render_domain("x.example", report, NULL, NULL, &d), 0);
 	/* Severity is a label: two series, not three. */
 	assert_string_equal(
-		d.family[RENDER_FINDING],
+		part(&d, RENDER_FINDING),
 		"xdane_finding{domain=\"x.example\",code=\"TLSA_MISMATCH\","
 		"severity=\"critical\",service=\"xmpp-client\",target=\"xmpp.x.example\","
 		"port=\"5222\"} 1\n"
@@ -287,18 +295,18 @@ static void dedupe(void **state)
 		"severity=\"warning\",service=\"xmpp-client\",target=\"xmpp.x.example\","
 		"port=\"5222\"} 1\n");
 	assert_string_equal(
-		d.family[RENDER_TLSA_RECORD_MATCH],
+		part(&d, RENDER_TLSA_RECORD_MATCH),
 		"xdane_tlsa_record_match{domain=\"x.example\",target=\"xmpp.x.example\","
 		"port=\"5222\",usage=\"3\",selector=\"1\",mtype=\"1\",data=\"aa\"} 1\n"
 		"xdane_tlsa_record_match{domain=\"x.example\",target=\"xmpp.x.example\","
 		"port=\"5222\",usage=\"3\",selector=\"1\",mtype=\"1\",data=\"bb\"} 1\n");
 	/* "none" is not a mismatch: no series for 192.0.2.3. */
-	assert_string_equal(d.family[RENDER_DANE_MATCH],
+	assert_string_equal(part(&d, RENDER_DANE_MATCH),
 			    "xdane_dane_match{domain=\"x.example\",service=\"xmpp-client\","
 			    "target=\"xmpp.x.example\",port=\"5222\",address=\"192.0.2.1\"} 1\n"
 			    "xdane_dane_match{domain=\"x.example\",service=\"xmpp-client\","
 			    "target=\"xmpp.x.example\",port=\"5222\",address=\"192.0.2.2\"} 1\n");
-	assert_string_equal(d.family[RENDER_CHECK_DURATION],
+	assert_string_equal(part(&d, RENDER_CHECK_DURATION),
 			    "xdane_check_duration_seconds{domain=\"x.example\"} 1.5\n");
 	render_domain_release(&d);
 	json_decref(report);
@@ -313,11 +321,11 @@ static void rsa_mismatch(void **state)
 
 	(void)state;
 	assert_int_equal(render_domain("x.example", report, NULL, NULL, &d), 0);
-	assert_string_equal(d.family[RENDER_DANE_MATCH],
+	assert_string_equal(part(&d, RENDER_DANE_MATCH),
 			    "xdane_dane_match{domain=\"x.example\",service=\"xmpp-client\","
 			    "target=\"xmpp.x.example\",port=\"5222\",address=\"192.0.2.1\"} 0\n");
-	assert_string_equal(d.family[RENDER_FINDING], "");
-	assert_string_equal(d.family[RENDER_DNSSEC_STATE], ""); /* no lookup objects */
+	assert_string_equal(part(&d, RENDER_FINDING), "");
+	assert_string_equal(part(&d, RENDER_DNSSEC_STATE), ""); /* no lookup objects */
 	render_domain_release(&d);
 	json_decref(report);
 }
@@ -338,22 +346,23 @@ static void unknown_report(void **state)
 		   "held from the last check", CHECKED_AT - 3 * HOUR);
 	assert_int_equal(render_domain("x.example", report, &active, NULL, &d), 0);
 	assert_int_equal(d.status, 4);
-	assert_string_equal(d.family[RENDER_DOMAIN_STATUS],
+	assert_string_equal(part(&d, RENDER_DOMAIN_STATUS),
 			    "xdane_domain_status{domain=\"x.example\"} 4\n");
 	assert_string_equal(
-		d.family[RENDER_LAST_CHECK],
+		part(&d, RENDER_LAST_CHECK),
 		"xdane_last_check_timestamp_seconds{domain=\"x.example\"} 1795314897\n");
 	/* The state keeps findings through a failed check; so do the metrics. */
 	assert_string_equal(
-		d.family[RENDER_FINDING],
+		part(&d, RENDER_FINDING),
 		"xdane_finding{domain=\"x.example\",code=\"TLSA_MISMATCH\","
 		"severity=\"critical\",service=\"xmpp-client\",target=\"xmpp.x.example\","
 		"port=\"5222\"} 1\n");
-	assert_string_equal(d.family[RENDER_CHECK_DURATION], "");
-	assert_string_equal(d.family[RENDER_DANE_MATCH], "");
-	assert_non_null(strstr(d.html_row, "check failed: deadline of 30 s exceeded"));
-	assert_non_null(strstr(d.html_row, "class=\"b s4\">unknown<"));
-	assert_non_null(strstr(d.html_row, "for 3 h"));
+	assert_string_equal(part(&d, RENDER_CHECK_DURATION), "");
+	assert_string_equal(part(&d, RENDER_DANE_MATCH), "");
+	assert_non_null(
+		strstr(part(&d, RENDER_PART_ROW), "check failed: deadline of 30 s exceeded"));
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW), "class=\"b s4\">unknown<"));
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW), "for 3 h"));
 	render_domain_release(&d);
 	free(active.v);
 	json_decref(report);
@@ -362,35 +371,44 @@ static void unknown_report(void **state)
 static void never_checked(void **state)
 {
 	struct render_domain d;
+	const char *row;
+	size_t len;
 	int f;
 
 	(void)state;
 	assert_int_equal(render_domain("x.example", NULL, NULL, "idle", &d), 0);
 	assert_int_equal(d.status, 4);
 	for (f = 0; f < RENDER_FAMILY_COUNT; f++) {
+		const char *text = render_part(&d, (size_t)f, &len);
+
 		if (f == RENDER_DOMAIN_STATUS || f == RENDER_ROLLOVER_STATE) {
-			assert_true(strlen(d.family[f]) > 0);
+			assert_true(strlen(text) > 0);
 		} else {
-			assert_string_equal(d.family[f], "");
+			assert_string_equal(text, "");
 		}
-		assert_int_equal(d.family_len[f], strlen(d.family[f]));
+		assert_int_equal(len, strlen(text));
 	}
+	/* The parts are one allocation: the row follows the last family. */
+	assert_ptr_equal(part(&d, RENDER_PART_ROW),
+			 render_part(&d, RENDER_FAMILY_COUNT - 1, NULL) +
+				 strlen(render_part(&d, RENDER_FAMILY_COUNT - 1, NULL)) + 1);
 	/* A rollover configured: every state of the machine, 0 for all but the current one. */
-	assert_int_equal(count_lines(d.family[RENDER_ROLLOVER_STATE]), 8);
-	assert_line(d.family[RENDER_ROLLOVER_STATE],
+	assert_int_equal(count_lines(part(&d, RENDER_ROLLOVER_STATE)), 8);
+	assert_line(part(&d, RENDER_ROLLOVER_STATE),
 		    "xdane_rollover_state{domain=\"x.example\",state=\"idle\"} 1");
-	assert_line(d.family[RENDER_ROLLOVER_STATE],
+	assert_line(part(&d, RENDER_ROLLOVER_STATE),
 		    "xdane_rollover_state{domain=\"x.example\",state=\"none\"} 0");
-	assert_non_null(strstr(d.html_row, "never checked"));
-	assert_int_equal(d.html_row_len, strlen(d.html_row));
+	row = render_part(&d, RENDER_PART_ROW, &len);
+	assert_non_null(strstr(row, "never checked"));
+	assert_int_equal(len, strlen(row));
 	render_domain_release(&d);
 
 	/* "" is no rollover, as NULL is. */
 	assert_int_equal(render_domain("x.example", NULL, NULL, "", &d), 0);
-	assert_string_equal(d.family[RENDER_ROLLOVER_STATE],
+	assert_string_equal(part(&d, RENDER_ROLLOVER_STATE),
 			    "xdane_rollover_state{domain=\"x.example\",state=\"none\"} 1\n");
-	assert_int_equal(d.family_len[RENDER_ROLLOVER_STATE],
-			 strlen(d.family[RENDER_ROLLOVER_STATE]));
+	render_part(&d, RENDER_ROLLOVER_STATE, &len);
+	assert_int_equal(len, strlen(part(&d, RENDER_ROLLOVER_STATE)));
 	render_domain_release(&d);
 }
 
@@ -410,20 +428,22 @@ static void html_hostile(void **state)
 	add_active(&active, FINDING_CONNECT_FAILED, SEVERITY_CRITICAL, "t.example", 5222,
 		   "connection refused", CHECKED_AT - 3 * 86400);
 	assert_int_equal(render_domain(domain, report, &active, "<i>", &d), 0);
-	assert_null(strstr(d.html_row, "<script"));
-	assert_null(strstr(d.html_row, "<b>"));
-	assert_null(strstr(d.html_row, "<i>"));
-	assert_non_null(strstr(d.html_row,
+	assert_null(strstr(part(&d, RENDER_PART_ROW), "<script"));
+	assert_null(strstr(part(&d, RENDER_PART_ROW), "<b>"));
+	assert_null(strstr(part(&d, RENDER_PART_ROW), "<i>"));
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW),
 			       "<a href=\"/status/"
 			       "%3Cscript%3Ealert%281%29%3C%2Fscript%3E%22.example\">"
 			       "&lt;script&gt;alert(1)&lt;/script&gt;&quot;.example</a>"));
-	assert_non_null(strstr(d.html_row, "&lt;script&gt;steal()&lt;/script&gt; &amp; "
-					   "&#39;more&#39;"));
-	assert_non_null(strstr(d.html_row, "&lt;b&gt;x&lt;/b&gt;:5222"));
-	assert_non_null(strstr(d.html_row, "for 90 s"));
-	assert_non_null(strstr(d.html_row, "for 3 d"));
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW),
+			       "&lt;script&gt;steal()&lt;/script&gt; &amp; "
+			       "&#39;more&#39;"));
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW), "&lt;b&gt;x&lt;/b&gt;:5222"));
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW), "for 90 s"));
+	assert_non_null(strstr(part(&d, RENDER_PART_ROW), "for 3 d"));
 	/* Worst first: the critical finding, though seen later in the list. */
-	assert_true(strstr(d.html_row, "CONNECT_FAILED") < strstr(d.html_row, "CERT_EXPIRING"));
+	assert_true(strstr(part(&d, RENDER_PART_ROW), "CONNECT_FAILED") <
+		    strstr(part(&d, RENDER_PART_ROW), "CERT_EXPIRING"));
 	render_domain_release(&d);
 	free(active.v);
 	json_decref(report);
@@ -527,7 +547,7 @@ static int write_metrics(const char *path)
 	for (f = 0; f < RENDER_FAMILY_COUNT; f++) {
 		fputs(render_family_header(f), out);
 		for (i = 0; i < 3; i++) {
-			fputs(d[i].family[f], out);
+			fputs(render_part(&d[i], (size_t)f, NULL), out);
 		}
 	}
 	fputs(daemon, out);
