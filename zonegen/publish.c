@@ -1,29 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The file and update publishers. The reload command is started with
- * posix_spawnp (no shell; safe from a thread of a multithreaded daemon, unlike
- * a hand-rolled fork + execvp) in a process group of its own, and reaped by
- * its pid only, so a daemon's other children are never touched.
+ * The file and update publishers. The reload command runs through
+ * common/command (no shell, its own process group, killed on timeout).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <ldns/ldns.h>
 
 #include "certs/tlsa.h"
 #include "common/buf.h"
+#include "common/command.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "zonegen/fragment.h"
@@ -32,7 +23,10 @@
 #include "zonegen/tlsarr.h"
 #include "zonegen/tsigkey.h"
 
-extern char **environ;
+/* The reload command's output is kept by common/command; the error has room for it. */
+_Static_assert(PUBLISH_OUTPUT_MAX == COMMAND_OUTPUT_MAX, "publish.h names command's bound");
+_Static_assert(sizeof(((struct publish_error *)0)->detail) > COMMAND_ERR_MAX + 256,
+	       "a reload error holds the command's name and its whole message");
 
 static void publish_fail(struct publish_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -47,58 +41,6 @@ static void publish_fail(struct publish_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
 	va_end(ap);
-}
-
-static int64_t publish_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Whether argv0 names an executable file, directly or through PATH as execvp finds it. */
-static int publish_find_command(const char *argv0)
-{
-	const char *path = getenv("PATH");
-	const char *p;
-	const char *colon;
-	char *candidate;
-	int r = -ENOENT;
-
-	if (argv0[0] == '\0') {
-		return -ENOENT;
-	}
-	if (strchr(argv0, '/') != NULL) {
-		return access(argv0, X_OK) == 0 ? 0 : -errno;
-	}
-	for (p = path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"; *p != '\0';
-	     p = *colon == ':' ? colon + 1 : colon) {
-		colon = strchrnul(p, ':');
-		if (asprintf(&candidate, "%.*s/%s", (int)(colon - p), colon == p ? "." : p, argv0) <
-		    0) {
-			return -ENOMEM;
-		}
-		if (colon == p) {
-			free(candidate);
-			if (asprintf(&candidate, "./%s", argv0) < 0) {
-				return -ENOMEM;
-			}
-		}
-		if (access(candidate, X_OK) == 0) {
-			struct stat st;
-
-			if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode)) {
-				free(candidate);
-				return 0;
-			}
-		}
-		free(candidate);
-		if (*colon == '\0') {
-			break;
-		}
-	}
-	return r;
 }
 
 int publish_file_check(const struct publish_file_opts *o, struct publish_error *err)
@@ -143,7 +85,7 @@ int publish_file_check(const struct publish_file_opts *o, struct publish_error *
 		}
 	}
 	if (o->reload_argv != NULL && o->reload_argv[0] != NULL) {
-		r = publish_find_command(o->reload_argv[0]);
+		r = command_find(o->reload_argv[0]);
 		if (r < 0) {
 			publish_fail(err, "reload command '%s' cannot be run: %s",
 				     o->reload_argv[0], err_str(r));
@@ -156,206 +98,15 @@ out:
 	return r;
 }
 
-/* Keeps the last PUBLISH_OUTPUT_MAX bytes the command wrote: errors come last. */
-static void publish_keep_output(char *out, size_t *len, const char *p, size_t n)
-{
-	if (n >= PUBLISH_OUTPUT_MAX) {
-		memcpy(out, p + n - PUBLISH_OUTPUT_MAX, PUBLISH_OUTPUT_MAX);
-		*len = PUBLISH_OUTPUT_MAX;
-		return;
-	}
-	if (*len + n > PUBLISH_OUTPUT_MAX) {
-		size_t drop = *len + n - PUBLISH_OUTPUT_MAX;
-
-		memmove(out, out + drop, *len - drop);
-		*len -= drop;
-	}
-	memcpy(out + *len, p, n);
-	*len += n;
-}
-
-/* Output as one log-safe line: control characters become spaces, runs of them one. */
-static void publish_flatten(char *s, size_t len)
-{
-	size_t i;
-	size_t j = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			if (j > 0 && s[j - 1] != ' ') {
-				s[j++] = ' ';
-			}
-		} else {
-			s[j++] = (char)c;
-		}
-	}
-	while (j > 0 && s[j - 1] == ' ') {
-		j--;
-	}
-	s[j] = '\0';
-}
-
-static int publish_spawn(char *const *argv, int out_fd, pid_t *ret_pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none;
-	sigset_t dfl;
-	static const int reset[] = {SIGPIPE, SIGCHLD, SIGHUP,  SIGINT,	SIGQUIT,
-				    SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGXFSZ};
-	size_t i;
-	int r;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	for (i = 0; i < sizeof(reset) / sizeof(reset[0]); i++) {
-		sigaddset(&dfl, reset[i]);
-	}
-	/* stdin from /dev/null, stdout and stderr into the pipe; the daemon's signal mask
-	 * and ignored signals are not the command's. */
-	r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (r == 0) {
-		r = posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	}
-	if (r == 0) {
-		r = posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-	}
-	if (r == 0) {
-		r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-							    POSIX_SPAWN_SETSIGDEF);
-	}
-	if (r == 0) {
-		r = posix_spawnattr_setpgroup(&attr, 0);
-	}
-	if (r == 0) {
-		r = posix_spawnattr_setsigmask(&attr, &none);
-	}
-	if (r == 0) {
-		r = posix_spawnattr_setsigdefault(&attr, &dfl);
-	}
-	if (r == 0) {
-		r = posix_spawnp(ret_pid, argv[0], &fa, &attr, argv, environ);
-	}
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return -r;
-}
-
-/* Runs argv to completion or timeout; err gets the failure with the output's tail. */
+/* Runs the reload command; err names it, with what command_run said. */
 static int publish_run(char *const *argv, int timeout_ms, struct publish_error *err)
 {
-	char out[PUBLISH_OUTPUT_MAX + 1];
-	char chunk[4096];
-	size_t out_len = 0;
-	int pipefd[2] = {-1, -1};
-	struct pollfd pfd;
-	pid_t pid = -1;
-	int64_t deadline = publish_now_ms() + timeout_ms;
-	int64_t left;
-	bool timed_out = false;
-	int status = 0;
-	ssize_t n;
-	pid_t w;
+	char why[COMMAND_ERR_MAX];
 	int r;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = -errno;
-		publish_fail(err, "reload command: pipe: %s", strerror(errno));
-		goto out;
-	}
-	r = publish_spawn(argv, pipefd[1], &pid);
+	r = command_run(argv, NULL, timeout_ms, NULL, 0, why, sizeof(why));
 	if (r < 0) {
-		pid = -1;
-		publish_fail(err, "reload command '%s' cannot be run: %s", argv[0], strerror(-r));
-		goto out;
-	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	/* Read until EOF (every writer gone) or the deadline. */
-	for (;;) {
-		left = deadline - publish_now_ms();
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		pfd.fd = pipefd[0];
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR) {
-			continue;
-		}
-		if (r < 0) {
-			r = -errno;
-			publish_fail(err, "reload command: poll: %s", strerror(errno));
-			goto out;
-		}
-		if (r == 0) {
-			continue;
-		}
-		n = read(pipefd[0], chunk, sizeof(chunk));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-			continue;
-		}
-		if (n <= 0) {
-			break;
-		}
-		publish_keep_output(out, &out_len, chunk, (size_t)n);
-	}
-	/* The output is closed; the command may still be exiting (or has left a child
-	 * holding nothing of ours): wait for it, up to the deadline. */
-	while (!timed_out) {
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid) {
-			pid = -1;
-			break;
-		}
-		if (w < 0 && errno != EINTR) {
-			r = -errno;
-			publish_fail(err, "reload command: waitpid: %s", strerror(errno));
-			goto out;
-		}
-		if (publish_now_ms() >= deadline) {
-			timed_out = true;
-			break;
-		}
-		usleep(5000);
-	}
-	out[out_len] = '\0';
-	publish_flatten(out, out_len);
-	if (timed_out) {
-		r = -ETIMEDOUT;
-		publish_fail(err, "reload command '%s' timed out after %d ms and was killed%s%s",
-			     argv[0], timeout_ms, out[0] != '\0' ? "; output: " : "", out);
-		goto out;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		r = 0;
-		goto out;
-	}
-	r = -EIO;
-	if (WIFEXITED(status)) {
-		publish_fail(err, "reload command '%s' exited with status %d%s%s", argv[0],
-			     WEXITSTATUS(status), out[0] != '\0' ? ": " : " (no output)", out);
-	} else {
-		publish_fail(err, "reload command '%s' was killed by signal %d%s%s", argv[0],
-			     WTERMSIG(status), out[0] != '\0' ? ": " : "", out);
-	}
-out:
-	if (pid > 0) {
-		/* Timed out or failed half-way: the whole process group goes. */
-		kill(-pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-		}
-	}
-	if (pipefd[0] >= 0) {
-		close(pipefd[0]);
-	}
-	if (pipefd[1] >= 0) {
-		close(pipefd[1]);
+		publish_fail(err, "reload command '%s' %s", argv[0], why);
 	}
 	return r;
 }

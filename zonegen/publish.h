@@ -13,7 +13,7 @@
 struct fragment;
 struct tsigkey;
 
-/* Output of the reload command kept for the error message (its last bytes). */
+/* Output of the reload command kept for the error message (its last bytes): common/command's. */
 #define PUBLISH_OUTPUT_MAX	  1024
 #define PUBLISH_RELOAD_TIMEOUT_MS 30000 /* when the options give 0 */
 #define PUBLISH_UPDATE_TIMEOUT_MS 10000
