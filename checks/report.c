@@ -435,6 +435,19 @@ json_t *report_domain(const struct domain_facts *f, const struct findings *fl)
 	return o;
 }
 
+int report_set_findings(json_t *report, const struct findings *fl)
+{
+	json_t *list = report_findings(fl);
+
+	if (list == NULL || json_object_set_new(report, "findings", list) < 0) {
+		return -ENOMEM;
+	}
+	return json_object_set_new(report, "status",
+				   json_string(severity_name(findings_worst(fl)))) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
 json_t *report_domain_error(const char *domain, const char *error, int64_t checked_at)
 {
 	json_t *o = json_pack("{s:o, s:s, s:s}", "domain", report_name(domain), "status", "unknown",

@@ -33,6 +33,13 @@ int report_set_error(struct report *r, size_t index, const char *domain, const c
 json_t *report_domain(const struct domain_facts *f, const struct findings *fl);
 
 /* That of a domain that could not be checked; checked_at 0 leaves the time out. */
+/*
+ * Replaces the findings of a report_domain report with fl (a caller that
+ * adds findings of its own: the daemon's rollovers) and its status with
+ * their worst. 0 or -ENOMEM.
+ */
+int report_set_findings(json_t *report, const struct findings *fl);
+
 json_t *report_domain_error(const char *domain, const char *error, int64_t checked_at);
 
 /* The whole document as text (pretty-printed, newline-terminated). */

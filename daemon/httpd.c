@@ -52,9 +52,10 @@ struct httpd {
 	char *unix_path;
 };
 
-/* What a connection has sent of its body so far. */
+/* What a connection has sent of its body so far: kept up to HTTPD_BODY_MAX, counted beyond. */
 struct httpd_conn {
 	size_t body;
+	char data[HTTPD_BODY_MAX + 1];
 };
 
 void httpd_text(struct httpd_response *resp, unsigned status, const char *content_type,
@@ -185,7 +186,6 @@ static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c, con
 	struct httpd_response resp = {0};
 
 	(void)version;
-	(void)upload_data;
 	if (conn == NULL) {
 		conn = calloc(1, sizeof(*conn));
 		if (conn == NULL) {
@@ -195,15 +195,20 @@ static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c, con
 		return MHD_YES; /* headers only; the body (if any) comes next */
 	}
 	if (*upload_data_size > 0) {
+		if (conn->body + *upload_data_size <= HTTPD_BODY_MAX) {
+			memcpy(conn->data + conn->body, upload_data, *upload_data_size);
+		}
 		conn->body += *upload_data_size;
 		*upload_data_size = 0;
-		return MHD_YES; /* read and dropped: no route takes a body */
+		return MHD_YES;
 	}
 	if (conn->body > HTTPD_BODY_MAX) {
 		httpd_text(&resp, 413, "text/plain; charset=utf-8", "request body too large\n");
 		return httpd_send(c, &resp);
 	}
-	h->opts.handler(h->opts.arg, httpd_thread_ctx(h), method, url, &resp);
+	conn->data[conn->body] = '\0';
+	h->opts.handler(h->opts.arg, httpd_thread_ctx(h), method, url, conn->data, conn->body,
+			&resp);
 	return httpd_send(c, &resp);
 }
 

@@ -39,11 +39,12 @@ struct httpd_response {
 };
 
 /*
- * Answers one request (method "GET", "POST", ..., url the path). Runs on one
- * of the listener's threads; thread_ctx is that thread's (see httpd_opts).
+ * Answers one request (method "GET", "POST", ..., url the path, body the
+ * request's body, NUL-terminated, "" when none). Runs on one of the
+ * listener's threads; thread_ctx is that thread's (see httpd_opts).
  */
 typedef void (*httpd_handler_fn)(void *arg, void *thread_ctx, const char *method, const char *url,
-				 struct httpd_response *resp);
+				 const char *body, size_t body_len, struct httpd_response *resp);
 
 struct httpd_opts {
 	httpd_handler_fn handler;

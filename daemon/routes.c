@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The routes of the HTTP listeners. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,8 +294,10 @@ static bool routes_is_read_method(const char *method)
 }
 
 void routes_public(void *arg, void *thread_ctx, const char *method, const char *url,
-		   struct httpd_response *resp)
+		   const char *body, size_t body_len, struct httpd_response *resp)
 {
+	(void)body;
+	(void)body_len;
 	if (!routes_is_read_method(method)) {
 		httpd_text(resp, 405, CT_TEXT,
 			   "read-only: GET only here; control goes over the control socket\n");
@@ -306,12 +309,96 @@ void routes_public(void *arg, void *thread_ctx, const char *method, const char *
 	}
 }
 
+/* The answer of a rollover request: its body when there is one, else the reply line. */
+static void routes_rollover_answer(struct httpd_response *resp, unsigned status, char *body,
+				   const char *reply, bool json)
+{
+	char line[640];
+
+	if (body != NULL) {
+		resp->status = status;
+		resp->content_type = json ? CT_JSON : CT_TEXT;
+		resp->body = body;
+		resp->len = strlen(body);
+		return;
+	}
+	snprintf(line, sizeof(line), "%s\n", reply);
+	httpd_text(resp, status, CT_TEXT, line);
+}
+
+/* /rollover[/DOMAIN[/ACTION]]: false when url is not one of them. */
+static bool routes_rollover(struct service *s, const char *method, const char *url,
+			    const char *body, struct httpd_response *resp)
+{
+	bool get = routes_is_read_method(method);
+	char domain[256], reply[600];
+	const char *rest, *slash;
+	char *out = NULL;
+	unsigned status;
+
+	if (strcmp(url, "/rollover") == 0 || strcmp(url, "/rollover/") == 0) {
+		if (!get) {
+			return false;
+		}
+		status = service_rollover(s, SERVICE_ROLLOVER_STATUS, NULL, NULL, NULL, &out, reply,
+					  sizeof(reply));
+		routes_rollover_answer(resp, status, out, reply, true);
+		return true;
+	}
+	if (strncmp(url, "/rollover/", 10) != 0) {
+		return false;
+	}
+	rest = url + 10;
+	slash = strchr(rest, '/');
+	if ((slash != NULL ? (size_t)(slash - rest) : strlen(rest)) >= sizeof(domain)) {
+		return false;
+	}
+	snprintf(domain, sizeof(domain), "%.*s",
+		 slash != NULL ? (int)(slash - rest) : (int)strlen(rest), rest);
+	rest = slash != NULL ? slash + 1 : "";
+	if (get && rest[0] == '\0') {
+		status = service_rollover(s, SERVICE_ROLLOVER_STATUS, domain, NULL, NULL, &out,
+					  reply, sizeof(reply));
+		routes_rollover_answer(resp, status, out, reply, true);
+	} else if (get && (strcmp(rest, "next-key") == 0 || strcmp(rest, "csr") == 0)) {
+		status = service_rollover(
+			s, rest[0] == 'n' ? SERVICE_ROLLOVER_NEXT_KEY : SERVICE_ROLLOVER_CSR,
+			domain, NULL, NULL, &out, reply, sizeof(reply));
+		routes_rollover_answer(resp, status, out, reply, false);
+	} else if (!get && strcmp(rest, "abort") == 0) {
+		status = service_rollover(s, SERVICE_ROLLOVER_ABORT, domain, NULL, NULL, &out,
+					  reply, sizeof(reply));
+		routes_rollover_answer(resp, status, out, reply, false);
+	} else if (!get && strcmp(rest, "stage") == 0) {
+		json_t *req = json_loads(body, 0, NULL);
+		const char *cert = json_string_value(json_object_get(req, "cert"));
+		const char *key = json_string_value(json_object_get(req, "key"));
+
+		if (cert == NULL || key == NULL) {
+			httpd_text(resp, 400, CT_TEXT,
+				   "stage wants a JSON body {\"cert\": PATH, \"key\": PATH}\n");
+		} else {
+			status = service_rollover(s, SERVICE_ROLLOVER_STAGE, domain, cert, key,
+						  &out, reply, sizeof(reply));
+			routes_rollover_answer(resp, status, out, reply, false);
+		}
+		json_decref(req);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 void routes_control(void *arg, void *thread_ctx, const char *method, const char *url,
-		    struct httpd_response *resp)
+		    const char *body, size_t body_len, struct httpd_response *resp)
 {
 	char reply[600], line[640];
 	unsigned status;
 
+	(void)body_len;
+	if (routes_rollover(arg, method, url, body, resp)) {
+		return;
+	}
 	if (routes_is_read_method(method)) {
 		if (!routes_read(arg, thread_ctx, url, resp)) {
 			httpd_text(resp, 404, CT_TEXT, "not found\n");

@@ -18,9 +18,16 @@
 #include "daemon/httpd.h"
 
 void routes_public(void *arg, void *thread_ctx, const char *method, const char *url,
-		   struct httpd_response *resp);
+		   const char *body, size_t body_len, struct httpd_response *resp);
+/*
+ * The control socket: the read-only routes, POST /trigger/DOMAIN, POST
+ * /reload, and the rollovers: GET /rollover[/DOMAIN] (JSON),
+ * GET /rollover/DOMAIN/next-key (the path), GET /rollover/DOMAIN/csr (PEM),
+ * POST /rollover/DOMAIN/stage with {"cert": PATH, "key": PATH},
+ * POST /rollover/DOMAIN/abort.
+ */
 void routes_control(void *arg, void *thread_ctx, const char *method, const char *url,
-		    struct httpd_response *resp);
+		    const char *body, size_t body_len, struct httpd_response *resp);
 
 /* A state db reader for one listener thread, each its own (NULL if the db cannot be opened). */
 void *routes_thread_init(void *arg);

@@ -24,10 +24,12 @@
 #include "checks/judge.h"
 #include "checks/report.h"
 #include "checks/runner.h"
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "daemon/alerttrack.h"
 #include "daemon/hooks.h"
+#include "daemon/rollmgr.h"
 #include "daemon/routes.h"
 #include "daemon/schedule.h"
 #include "daemon/service.h"
@@ -67,6 +69,7 @@ struct svc_job {
 	struct svc_job *prev, *next; /* outstanding (under s->lock) */
 	struct svc_job *rnext;	     /* result queue (under s->lock) */
 	struct judge_opts judge;
+	int64_t submitted_at; /* wall clock */
 	size_t index_hint;
 	json_t *report;
 	struct findings findings;
@@ -79,6 +82,7 @@ struct svc_job {
 enum svc_cmd_kind {
 	SVC_CMD_TRIGGER,
 	SVC_CMD_RELOAD,
+	SVC_CMD_ROLLOVER,
 };
 
 /* A request of a control client, answered by the loop. */
@@ -86,6 +90,10 @@ struct svc_cmd {
 	struct svc_cmd *next;
 	enum svc_cmd_kind kind;
 	char domain[256];
+	bool all; /* a rollover status of every domain */
+	enum service_rollover_op op;
+	char *cert, *key; /* paths of a stage request, malloc'd */
+	char *body;	  /* malloc'd answer of a rollover request */
 	unsigned status;
 	char reply[512];
 	bool done;
@@ -111,6 +119,8 @@ struct service {
 	struct statedb *db;
 	bool db_failing; /* the last write failed: logged once until it works again */
 	struct hooks *hooks;
+	struct rollmgr *roll;
+	char *key_dir; /* rollovers' keys and staged certificates */
 	const char *hook_names[2];
 	size_t n_hooks;
 	struct svc_delivery deliveries[SVC_DELIVERIES];
@@ -224,7 +234,9 @@ static void svc_render(struct service *s, size_t index, const json_t *report,
 	struct view *v;
 	int old = s->views[index] != NULL ? s->views[index]->r.status : -1;
 
-	if (render_domain(s->sched.v[index].name, report, active, NULL, &rd) < 0 ||
+	if (render_domain(s->sched.v[index].name, report, active,
+			  s->roll != NULL ? rollmgr_phase(s->roll, s->sched.v[index].name) : NULL,
+			  &rd) < 0 ||
 	    (v = view_new(s->sched.v[index].name, &rd)) == NULL) {
 		render_domain_release(&rd);
 		log_err("%s: out of memory rendering the status", s->sched.v[index].name);
@@ -562,6 +574,7 @@ static int svc_submit(struct service *s, size_t index)
 	}
 	j->s = s;
 	j->index_hint = index;
+	j->submitted_at = (int64_t)time(NULL);
 	svc_judge_opts(d, &j->judge);
 	memcpy(j->domain, d->name, len + 1);
 	pthread_mutex_lock(&s->lock);
@@ -630,6 +643,21 @@ static void svc_on_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 /* On the loop: records a finished check, renders it, and lets its alerts out. */
+/* A rollover that stalled or failed is a finding of its domain's checks (and alerts). */
+static void svc_add_rollover_findings(struct service *s, struct svc_job *j)
+{
+	size_t before = j->findings.n;
+
+	if (rollmgr_findings(s->roll, j->domain, &j->findings) < 0 || j->findings.n == before) {
+		return;
+	}
+	if (report_set_findings(j->report, &j->findings) < 0) {
+		log_err("%s: out of memory adding the rollover's findings", j->domain);
+		return;
+	}
+	j->status = findings_worst(&j->findings);
+}
+
 static void svc_on_result(struct service *s, struct svc_job *j)
 {
 	struct statedb_findings active = {0};
@@ -647,6 +675,9 @@ static void svc_on_result(struct service *s, struct svc_job *j)
 		return; /* removed from the config while it ran */
 	}
 	sched_done(&s->sched, (size_t)index, svc_mono_ms());
+	if (!j->unknown && s->roll != NULL) {
+		svc_add_rollover_findings(s, j);
+	}
 	text = j->report != NULL ? json_dumps(j->report, JSON_COMPACT) : NULL;
 	if (text == NULL) {
 		log_err("%s: out of memory storing the report", j->domain);
@@ -682,6 +713,9 @@ static void svc_on_result(struct service *s, struct svc_job *j)
 	free(text);
 	if (transitions > 0) {
 		svc_pump_outbox(s);
+	}
+	if (!j->unknown && s->roll != NULL) {
+		rollmgr_on_report(s->roll, j->domain, j->report, j->submitted_at);
 	}
 }
 
@@ -791,6 +825,81 @@ out:
 	return r;
 }
 
+/* --- rollovers ---------------------------------------------------------------------- */
+
+static void svc_roll_trigger(void *arg, const char *domain)
+{
+	struct service *s = arg;
+
+	if (sched_trigger(&s->sched, domain, svc_mono_ms()) == 0) {
+		svc_schedule(s);
+	}
+}
+
+static void svc_roll_changed(void *arg, const char *domain)
+{
+	struct service *s = arg;
+	long index = svc_index(s, domain, 0);
+
+	if (index >= 0) {
+		svc_render_stored(s, (size_t)index);
+	}
+}
+
+static bool svc_any_rollover(const struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_domains; i++) {
+		if (c->domains[i].rollover.enabled) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Hands the rollover blocks of c to the rollover manager, made on the first
+ * config that has one. Its keys live next to the state db, in "keys".
+ */
+static int svc_rollovers(struct service *s, const struct config *c)
+{
+	struct rollmgr_env env = {
+		.base = s->base,
+		.db = s->db,
+		.auth_port = (uint16_t)s->boot_cfg->auth_port,
+		.trigger = svc_roll_trigger,
+		.changed = svc_roll_changed,
+		.arg = s,
+	};
+	int r;
+
+	if (s->roll == NULL) {
+		const char *slash;
+
+		if (!svc_any_rollover(c)) {
+			return 0;
+		}
+		slash = strrchr(s->boot_cfg->state_db, '/');
+		if (asprintf(&s->key_dir, "%.*s/keys",
+			     slash != NULL ? (int)(slash - s->boot_cfg->state_db) : 1,
+			     slash != NULL ? s->boot_cfg->state_db : ".") < 0) {
+			s->key_dir = NULL;
+			return -ENOMEM;
+		}
+		env.key_dir = s->key_dir;
+		r = rollmgr_new(&env, &s->roll);
+		if (r < 0) {
+			log_err("rollovers cannot start: %s", err_str(r));
+			return r;
+		}
+		if (s->db == NULL) {
+			log_err("rollovers are held: the state db is not usable");
+		}
+	}
+	return rollmgr_configure(s->roll, c);
+}
+
 static unsigned svc_reload(struct service *s, char *reply, size_t len)
 {
 	struct config *c = NULL;
@@ -804,7 +913,10 @@ static unsigned svc_reload(struct service *s, char *reply, size_t len)
 		return 400;
 	}
 	svc_warn_restart_keys(s->boot_cfg, c);
-	if (svc_apply_domains(s, c) < 0) {
+	if (svc_rollovers(s, c) < 0 || svc_apply_domains(s, c) < 0) {
+		if (s->roll != NULL) {
+			rollmgr_configure(s->roll, s->cfg); /* back to the running config's */
+		}
 		config_free(c);
 		snprintf(reply, len, "out of memory; keeping the running config");
 		sd_notify(0, "READY=1");
@@ -848,10 +960,52 @@ static unsigned svc_reload(struct service *s, char *reply, size_t len)
 	return 200;
 }
 
+static void svc_run_rollover(struct service *s, struct svc_cmd *c)
+{
+	const char *domain = c->all ? NULL : c->domain;
+	json_t *doc = NULL;
+	struct buf out = {0};
+
+	if (s->roll == NULL) {
+		c->status = 503;
+		snprintf(c->reply, sizeof(c->reply), "rollovers are not running (see the log)");
+		return;
+	}
+	switch (c->op) {
+	case SERVICE_ROLLOVER_STATUS:
+		c->status = rollmgr_status(s->roll, domain, &doc, c->reply, sizeof(c->reply));
+		if (doc != NULL) {
+			c->body = json_dumps(doc, JSON_INDENT(2));
+			json_decref(doc);
+		}
+		return;
+	case SERVICE_ROLLOVER_STAGE:
+		c->status = rollmgr_stage(s->roll, c->domain, c->cert, c->key, c->reply,
+					  sizeof(c->reply));
+		return;
+	case SERVICE_ROLLOVER_ABORT:
+		c->status = rollmgr_abort(s->roll, c->domain, c->reply, sizeof(c->reply));
+		return;
+	case SERVICE_ROLLOVER_NEXT_KEY:
+	case SERVICE_ROLLOVER_CSR:
+		c->status = rollmgr_next_key(s->roll, c->domain, c->op == SERVICE_ROLLOVER_CSR,
+					     &out, c->reply, sizeof(c->reply));
+		if (c->status == 200 && out.data != NULL) {
+			c->body = strdup((const char *)out.data);
+		}
+		buf_release(&out);
+		return;
+	}
+}
+
 static void svc_run_command(struct service *s, struct svc_cmd *c)
 {
 	if (c->kind == SVC_CMD_RELOAD) {
 		c->status = svc_reload(s, c->reply, sizeof(c->reply));
+		return;
+	}
+	if (c->kind == SVC_CMD_ROLLOVER) {
+		svc_run_rollover(s, c);
 		return;
 	}
 	if (sched_trigger(&s->sched, c->domain, svc_mono_ms()) < 0) {
@@ -867,6 +1021,9 @@ static void svc_run_command(struct service *s, struct svc_cmd *c)
 static void svc_cmd_unref(struct svc_cmd *c)
 {
 	if (--c->refs == 0) {
+		free(c->body);
+		free(c->cert);
+		free(c->key);
 		free(c);
 	}
 }
@@ -905,19 +1062,13 @@ static void svc_on_wake(evutil_socket_t fd, short what, void *arg)
 	svc_schedule(s);
 }
 
-static unsigned svc_command(struct service *s, enum svc_cmd_kind kind, const char *domain,
-			    char *reply, size_t len)
+/* Queues c for the loop and waits for its answer; c is consumed. */
+static unsigned svc_command_wait(struct service *s, struct svc_cmd *c, char **body, char *reply,
+				 size_t len)
 {
-	struct svc_cmd *c = calloc(1, sizeof(*c));
 	struct timespec until;
 	unsigned status;
 
-	if (c == NULL) {
-		snprintf(reply, len, "out of memory");
-		return 500;
-	}
-	c->kind = kind;
-	snprintf(c->domain, sizeof(c->domain), "%s", domain != NULL ? domain : "");
 	c->refs = 2;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += SVC_COMMAND_WAIT_S;
@@ -930,6 +1081,10 @@ static unsigned svc_command(struct service *s, enum svc_cmd_kind kind, const cha
 	if (c->done) {
 		status = c->status;
 		snprintf(reply, len, "%s", c->reply);
+		if (body != NULL) {
+			*body = c->body;
+			c->body = NULL;
+		}
 	} else {
 		status = 503;
 		snprintf(reply, len, "the daemon did not answer within %d s", SVC_COMMAND_WAIT_S);
@@ -937,6 +1092,20 @@ static unsigned svc_command(struct service *s, enum svc_cmd_kind kind, const cha
 	svc_cmd_unref(c);
 	pthread_mutex_unlock(&s->lock);
 	return status;
+}
+
+static unsigned svc_command(struct service *s, enum svc_cmd_kind kind, const char *domain,
+			    char *reply, size_t len)
+{
+	struct svc_cmd *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		snprintf(reply, len, "out of memory");
+		return 500;
+	}
+	c->kind = kind;
+	snprintf(c->domain, sizeof(c->domain), "%s", domain != NULL ? domain : "");
+	return svc_command_wait(s, c, NULL, reply, len);
 }
 
 unsigned service_trigger(struct service *s, const char *domain, char *reply, size_t len)
@@ -947,6 +1116,30 @@ unsigned service_trigger(struct service *s, const char *domain, char *reply, siz
 unsigned service_reload(struct service *s, char *reply, size_t len)
 {
 	return svc_command(s, SVC_CMD_RELOAD, NULL, reply, len);
+}
+
+unsigned service_rollover(struct service *s, enum service_rollover_op op, const char *domain,
+			  const char *cert, const char *key, char **body, char *reply, size_t len)
+{
+	struct svc_cmd *c = calloc(1, sizeof(*c));
+
+	*body = NULL;
+	if (c == NULL) {
+		snprintf(reply, len, "out of memory");
+		return 500;
+	}
+	c->kind = SVC_CMD_ROLLOVER;
+	c->op = op;
+	c->all = domain == NULL;
+	snprintf(c->domain, sizeof(c->domain), "%s", domain != NULL ? domain : "");
+	if ((cert != NULL && (c->cert = strdup(cert)) == NULL) ||
+	    (key != NULL && (c->key = strdup(key)) == NULL)) {
+		free(c->cert);
+		free(c);
+		snprintf(reply, len, "out of memory");
+		return 500;
+	}
+	return svc_command_wait(s, c, body, reply, len);
 }
 
 struct snapshot *service_snapshot(struct service *s)
@@ -1175,8 +1368,11 @@ static void svc_cleanup(struct service *s)
 		struct svc_cmd *c = s->cmds;
 
 		s->cmds = c->next;
-		free(c);
+		c->refs = 1;
+		svc_cmd_unref(c);
 	}
+	rollmgr_free(s->roll); /* waits for a command running, bounded by its timeout */
+	free(s->key_dir);
 	svc_hooks_stop(s);
 	for (i = 0; i < s->sched.n; i++) {
 		view_unref(s->views[i]);
@@ -1222,6 +1418,9 @@ int service_run(const char *config_path, struct config *cfg)
 	}
 	if (r == 0) {
 		svc_hooks_start(s);
+		r = svc_rollovers(s, s->cfg);
+	}
+	if (r == 0) {
 		r = svc_apply_domains(s, s->cfg);
 	}
 	if (r == 0) {

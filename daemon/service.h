@@ -44,4 +44,20 @@ const char *service_state_db(struct service *s);
 unsigned service_trigger(struct service *s, const char *domain, char *reply, size_t len);
 unsigned service_reload(struct service *s, char *reply, size_t len);
 
+/* Rollover requests of the control socket (daemon/rollmgr.h says what each does). */
+enum service_rollover_op {
+	SERVICE_ROLLOVER_STATUS, /* domain NULL: every rollover */
+	SERVICE_ROLLOVER_STAGE,	 /* cert and key: paths of the files to stage */
+	SERVICE_ROLLOVER_ABORT,
+	SERVICE_ROLLOVER_NEXT_KEY, /* the next key's path */
+	SERVICE_ROLLOVER_CSR,	   /* a CSR for the next key */
+};
+
+/*
+ * Like service_trigger; the answer is either reply (one line) or *body
+ * (malloc'd: JSON for status, text otherwise; NULL when there is none).
+ */
+unsigned service_rollover(struct service *s, enum service_rollover_op op, const char *domain,
+			  const char *cert, const char *key, char **body, char *reply, size_t len);
+
 #endif
