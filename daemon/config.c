@@ -38,6 +38,11 @@ static cfg_opt_t config_rollover_opts[] = {
 	CFG_BOOL("watch", cfg_false, CFGF_NONE),
 	CFG_INT("safety-margin", 3600, CFGF_NONE),
 	CFG_INT("min-wait", 0, CFGF_NONE),
+	/* Not in DESIGN.md's list: the engine's limits (certs/rollover.h). */
+	CFG_INT("retries", 5, CFGF_NONE),
+	CFG_INT("retry-interval", 30, CFGF_NONE),
+	CFG_INT("deploy-timeout", 600, CFGF_NONE),
+	CFG_INT("stall-timeout", 3600, CFGF_NONE),
 	CFG_END(),
 };
 
@@ -377,6 +382,10 @@ static const struct {
 	{"domain|rollover|ttl", config_check_positive},
 	{"domain|rollover|safety-margin", config_check_nonnegative},
 	{"domain|rollover|min-wait", config_check_nonnegative},
+	{"domain|rollover|retries", config_check_positive},
+	{"domain|rollover|retry-interval", config_check_positive},
+	{"domain|rollover|deploy-timeout", config_check_positive},
+	{"domain|rollover|stall-timeout", config_check_nonnegative},
 	{"domain|rollover", config_check_rollover},
 	{"alert|webhook-format", config_check_format},
 	{"http|listen", config_check_listen},
@@ -488,6 +497,10 @@ static int config_convert_rollover(cfg_t *r, const char *domain, struct config_r
 	ro->watch = cfg_getbool(r, "watch");
 	ro->safety_margin_s = cfg_getint(r, "safety-margin");
 	ro->min_wait_s = cfg_getint(r, "min-wait");
+	ro->retries = (unsigned)cfg_getint(r, "retries");
+	ro->retry_interval_s = cfg_getint(r, "retry-interval");
+	ro->deploy_timeout_s = cfg_getint(r, "deploy-timeout");
+	ro->stall_timeout_s = cfg_getint(r, "stall-timeout");
 	/* The zone defaults to the domain: TLSA owners usually live in its own zone. */
 	rc |= config_dup(cfg_getstr(r, "zone") != NULL ? cfg_getstr(r, "zone") : domain, &ro->zone);
 	rc |= config_dup(cfg_getstr(r, "fragment"), &ro->fragment);

@@ -51,6 +51,10 @@ struct config_rollover {
 	bool watch;
 	int64_t safety_margin_s;
 	int64_t min_wait_s;
+	unsigned retries;	  /* failures of one command before ROLLOVER_FAILED */
+	int64_t retry_interval_s; /* the first backoff; doubles up to an hour */
+	int64_t deploy_timeout_s;
+	int64_t stall_timeout_s; /* ROLLOVER_STALLED after this long in a phase; 0 never */
 };
 
 /* A domain block; what it leaves out is filled in from the global settings. */

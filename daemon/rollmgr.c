@@ -44,6 +44,10 @@
 /* Endpoints of one domain the engine is told about (service x target x address). */
 #define RM_MAX_ENDPOINTS 64
 #define RM_PATH_MAX	 4096
+/* Backoff between retries doubles up to this (or retry-interval, if longer). */
+#define RM_BACKOFF_MAX_S 3600
+/* stall-timeout in `deployed` is this many times longer. */
+#define RM_DEPLOYED_STALL_FACTOR 6
 
 struct rm_server {
 	char name[FACTS_NAME_MAX];
@@ -253,7 +257,7 @@ static int rm_deploy(struct rm_domain *d, const struct rollover_actions *a)
 	j->deploy_argv = rm_argv_dup(d->ro->deploy_argv);
 	j->cert_path = strdup(cert);
 	j->key_path = strdup(key);
-	j->timeout_ms = ROLLEXEC_DEPLOY_TIMEOUT_MS;
+	j->timeout_ms = (int)(d->ro->deploy_timeout_s * 1000);
 	if (j->deploy_argv == NULL || j->cert_path == NULL || j->key_path == NULL) {
 		rollexec_job_free(j);
 		return -ENOMEM;
@@ -1153,6 +1157,28 @@ static struct rm_domain *rm_domain_new(struct rollmgr *m, const char *name)
 	return d;
 }
 
+/* The engine's limits from the block; the rest are the engine's defaults. */
+static void rm_engine_config(const struct config_rollover *ro, struct rollover_config *rc)
+{
+	int p;
+
+	rollover_config_init(rc);
+	rc->ttl_s = ro->ttl;
+	rc->safety_margin_s = ro->safety_margin_s;
+	rc->min_wait_s = ro->min_wait_s;
+	rc->retry_limit = ro->retries;
+	rc->backoff_base_s = ro->retry_interval_s;
+	rc->backoff_max_s = ro->retry_interval_s > RM_BACKOFF_MAX_S ? ro->retry_interval_s
+								    : RM_BACKOFF_MAX_S;
+	rc->deploy_timeout_s = ro->deploy_timeout_s;
+	for (p = 0; p < ROLLOVER_PHASE_COUNT; p++) {
+		rc->stall_s[p] = ro->stall_timeout_s;
+	}
+	/* Endpoints follow a deploy at their own pace (several servers, caches): longer. */
+	rc->stall_s[ROLLOVER_DEPLOYED] = RM_DEPLOYED_STALL_FACTOR * ro->stall_timeout_s;
+	rc->stall_s[ROLLOVER_IDLE] = 0;
+}
+
 int rollmgr_configure(struct rollmgr *m, const struct config *cfg)
 {
 	struct rm_domain *d;
@@ -1175,10 +1201,7 @@ int rollmgr_configure(struct rollmgr *m, const struct config *cfg)
 			return -ENOMEM;
 		}
 		d->ro = &cd->rollover;
-		rollover_config_init(&d->rc);
-		d->rc.ttl_s = cd->rollover.ttl;
-		d->rc.safety_margin_s = cd->rollover.safety_margin_s;
-		d->rc.min_wait_s = cd->rollover.min_wait_s;
+		rm_engine_config(&cd->rollover, &d->rc);
 		if (d->timer == NULL &&
 		    (d->timer = evtimer_new(m->env.base, rm_on_timer, d)) == NULL) {
 			return -ENOMEM;

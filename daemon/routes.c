@@ -219,7 +219,9 @@ static void routes_status_one(struct statedb *db, const struct snapshot *snap, c
 	}
 	statedb_findings_release(&active);
 	if (o == NULL || list == NULL || json_object_set_new(o, "active_findings", list) < 0 ||
-	    json_object_set_new(o, "rollover", json_pack("{s:s}", "state", "none")) < 0) {
+	    json_object_set_new(
+		    o, "rollover",
+		    json_pack("{s:s}", "state", v->rollover != NULL ? v->rollover : "none")) < 0) {
 		json_decref(o);
 		o = NULL;
 	}

@@ -230,18 +230,18 @@ static void svc_on_publish(evutil_socket_t fd, short what, void *arg)
 static void svc_render(struct service *s, size_t index, const json_t *report,
 		       const struct statedb_findings *active)
 {
+	const char *phase = s->roll != NULL ? rollmgr_phase(s->roll, s->sched.v[index].name) : NULL;
 	struct render_domain rd = {0};
 	struct view *v;
 	int old = s->views[index] != NULL ? s->views[index]->r.status : -1;
 
-	if (render_domain(s->sched.v[index].name, report, active,
-			  s->roll != NULL ? rollmgr_phase(s->roll, s->sched.v[index].name) : NULL,
-			  &rd) < 0 ||
+	if (render_domain(s->sched.v[index].name, report, active, phase, &rd) < 0 ||
 	    (v = view_new(s->sched.v[index].name, &rd)) == NULL) {
 		render_domain_release(&rd);
 		log_err("%s: out of memory rendering the status", s->sched.v[index].name);
 		return;
 	}
+	v->rollover = phase;
 	if (old >= 0 && old != v->r.status && report != NULL) {
 		static const char *names[] = {"ok", "info", "warning", "critical", "unknown"};
 		int st = v->r.status >= 0 && v->r.status <= 4 ? v->r.status : 4;

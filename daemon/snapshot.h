@@ -19,6 +19,7 @@
 struct view {
 	atomic_uint ref;
 	char *name;
+	const char *rollover; /* the rollover's phase (a static name), NULL without one */
 	struct render_domain r;
 };
 

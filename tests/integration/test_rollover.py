@@ -146,53 +146,174 @@ def short_ttl_domain(bed, fault):
     return bed.add_domain(spec)
 
 
-def rollover_block(d, deployer, cert, mode="reactive"):
+def argv(args):
+    return "{" + ", ".join(json.dumps(a) for a in args) + "}"
+
+
+def rollover_block(d, deployer, cert, mode="reactive", reload=None, extra=""):
+    """The domain's rollover block: the bed's publisher for d (file for inline-signed, update
+    for updatable), `reload` replacing the file publisher's reload command."""
     p = d.publisher
-    if "fragment" in p and p.get("fragment"):
-        publisher = (f'publisher = "file" fragment = "{p["fragment"]}" '
-                     f'reload-command = {{{", ".join(json.dumps(a) for a in p["reload_command"])}}} '
-                     f'zone-file = "{p["zone_file"]}"')
-    else:
-        publisher = (f'publisher = "update" update-server = "127.0.0.1" '
+    if "update_port" in p:
+        publisher = (f'publisher = "update" update-server = "{p["update_server"]}" '
                      f'update-port = {p["update_port"]} tsig-key-file = "{p["tsig_key_file"]}"')
+    else:
+        publisher = (f'publisher = "file" fragment = "{p["fragment"]}" '
+                     f'reload-command = {argv(reload or p["reload_command"])} '
+                     f'zone-file = "{p["zone_file"]}"')
     return (f'rollover {{ mode = "{mode}" zone = "{d.name}" ttl = {TTL} {publisher} '
             f'deploy-command = {deployer.argv()} cert = "{cert.chain}" key = "{cert.key}" '
-            f'safety-margin = 1 min-wait = 0 }}')
+            f'safety-margin = 1 min-wait = 0 retry-interval = 1 {extra} }}')
 
 
-def test_reactive_rollover_file_publisher(bed, xdane, resolver, tmp_path):
-    """Key A -> key B with the file publisher ($INCLUDE + rndc reload, BIND re-signs): the
-    prober never fails, and at the end only B's TLSA is published and Prosody serves B."""
-    d = short_ttl_domain(bed, "inline-signed")
+def wait_state(daemon, domain, want, timeout=60, key=None):
+    """The rollover status once its state is `want` (and its current key `key`, if given)."""
+    def ready():
+        st = rollover_status(daemon, domain)
+        if st["state"] == want and (key is None or
+                                    st["keys_spki_sha256"]["current"] == key):
+            return st
+        return None
+    return daemon.wait(f"rollover of {domain} in {want}", ready, timeout=timeout, interval=0.05)
+
+
+def issue_like(bed, d, old, name, key=None):
+    return bed.ca.issue(f"{d.name}-{name}", cn=d.name, dns=list(old.dns_ids),
+                        srv=list(old.srv_ids), xmpp=list(old.xmpp_addrs), key=key)
+
+
+@pytest.mark.parametrize("fault", ["inline-signed", "updatable"])
+def test_reactive_rollover(bed, xdane, resolver, tmp_path, fault):
+    """Key A -> key B, with the file publisher ($INCLUDE + rndc reload, BIND re-signs) and with
+    the update publisher (RFC 2136 with TSIG): the prober never fails, and at the end only B's
+    TLSA is published and Prosody serves B; /status, /metrics and the page show the phase."""
+    d = short_ttl_domain(bed, fault)
     old = d.certs["main"]
-    new = bed.ca.issue(f"{d.name}-b", cn=d.name, dns=list(old.dns_ids),
-                       srv=list(old.srv_ids), xmpp=list(old.xmpp_addrs))
+    new = issue_like(bed, d, old, "b")
     with Deployer(bed, d, tmp_path, old) as deployer:
         daemon = Xdaned(xdane, bed, tmp_path / "xdaned",
                         {d.name: rollover_block(d, deployer, old)}, interval=2).start()
         try:
-            st = daemon.wait("the rollover to start", lambda: rollover_status(daemon, d.name)
-                             if rollover_status(daemon, d.name)["state"] == "idle" else None)
+            st = wait_state(daemon, d.name, "idle")
             assert st["keys_spki_sha256"]["current"] == old.spki_sha256
+            assert st["mode"] == "reactive"
             with Prober.for_domain(resolver, d) as prober:
                 prober.wait_attempts(2, 10)
                 status, text = control(daemon, "POST", f"/rollover/{d.name}/stage",
                                        {"cert": new.chain, "key": new.key})
                 assert status == 200, text
-                done = daemon.wait("the rollover to finish", lambda: rollover_status(
-                    daemon, d.name) if rollover_status(daemon, d.name)["keys_spki_sha256"][
-                        "current"] == new.spki_sha256 and rollover_status(daemon, d.name)[
-                            "state"] == "idle" else None, timeout=120)
+                done = wait_state(daemon, d.name, "idle", timeout=120, key=new.spki_sha256)
                 assert not done["failed"] and not done["stalled"], done
                 prober.wait_attempts(len(prober.attempts) + 2, 10)
             assert not prober.failures, prober.summary()
-            assert len(deployer.requests) >= 1
-            assert deployer.requests[-1]["XDANE_DOMAIN"] == d.name
+            assert deployer.requests and deployer.requests[-1]["XDANE_DOMAIN"] == d.name
             for owner in owners(d):
                 assert served_tlsa(bed, owner) == [f"3 1 1 {new.spki_sha256}"], owner
             log = daemon.log_text()
-            for phase in ("staged", "published", "propagated", "deployed", "verified",
-                          "retired"):
-                assert f"-> {phase}" in log, log[-3000:]
+            phases = [line.split("-> ")[1] for line in log.splitlines() if "rollover " in line
+                      and " -> " in line]
+            assert phases == ["staged", "published", "propagated", "deployed", "verified",
+                              "retired", "idle"], log[-3000:]
+            assert daemon.report(d.name)["rollover"] == {"state": "idle"}
+            metrics = daemon.get("/metrics")[1]
+            assert f'xdane_rollover_state{{domain="{d.name}",state="idle"}} 1' in metrics
+            assert f'xdane_rollover_state{{domain="{d.name}",state="deployed"}} 0' in metrics
+        finally:
+            daemon.stop()
+
+
+def test_current_next_rollover_needs_no_wait(bed, xdane, resolver, tmp_path):
+    """Current + next: xdaned generates the next key (0600) and publishes it beside the
+    current one; a certificate for it (from its CSR's key) is staged and goes from staged
+    straight to propagated, without publishing or waiting; afterwards the fragment holds the
+    new current key and a fresh next key."""
+    d = short_ttl_domain(bed, "inline-signed")
+    old = d.certs["main"]
+    with Deployer(bed, d, tmp_path, old) as deployer:
+        daemon = Xdaned(xdane, bed, tmp_path / "xdaned",
+                        {d.name: rollover_block(d, deployer, old, mode="current-next")},
+                        interval=2).start()
+        try:
+            st = daemon.wait("a next key", lambda: rollover_status(daemon, d.name) if
+                             rollover_status(daemon, d.name)["keys_spki_sha256"]["next"] and
+                             rollover_status(daemon, d.name)["state"] == "idle" else None,
+                             timeout=60)
+            next_spki = st["keys_spki_sha256"]["next"]
+            status, path = control(daemon, "GET", f"/rollover/{d.name}/next-key")
+            assert status == 200, path
+            path = path.strip()
+            assert os.stat(path).st_mode & 0o777 == 0o600
+            status, csr = control(daemon, "GET", f"/rollover/{d.name}/csr")
+            assert status == 200 and "BEGIN CERTIFICATE REQUEST" in csr, csr
+            # Both keys published on every owner, once the servers caught up.
+            daemon.wait("current + next published", lambda: all(
+                served_tlsa(bed, o) == sorted([f"3 1 1 {old.spki_sha256}",
+                                               f"3 1 1 {next_spki}"]) for o in owners(d)))
+            time.sleep(TTL + 2)  # longer than the wait: the next key is old news to resolvers
+            new = issue_like(bed, d, old, "next", key=path)
+            assert new.spki_sha256 == next_spki
+            with Prober.for_domain(resolver, d) as prober:
+                prober.wait_attempts(2, 10)
+                mark = len(daemon.log_text())
+                status, text = control(daemon, "POST", f"/rollover/{d.name}/stage",
+                                       {"cert": new.chain, "key": new.key})
+                assert status == 200, text
+                done = wait_state(daemon, d.name, "idle", timeout=60, key=next_spki)
+                assert done["keys_spki_sha256"]["next"] not in (None, next_spki), done
+                prober.wait_attempts(len(prober.attempts) + 2, 10)
+            assert not prober.failures, prober.summary()
+            log = daemon.log_text()[mark:]
+            phases = [line.split("-> ")[1] for line in log.splitlines() if "rollover " in line
+                      and " -> " in line]
+            assert phases[:2] == ["staged", "propagated"], log
+            fresh = done["keys_spki_sha256"]["next"]
+            daemon.wait("new current + fresh next published", lambda: all(
+                served_tlsa(bed, o) == sorted([f"3 1 1 {next_spki}", f"3 1 1 {fresh}"])
+                for o in owners(d)))
+        finally:
+            daemon.stop()
+
+
+@pytest.mark.parametrize("what", ["publisher", "deploy"])
+def test_failing_command_ends_in_rollover_failed(bed, xdane, resolver, tmp_path, what):
+    """A reload command that fails, or a deploy command that does: after its retries the
+    rollover holds with ROLLOVER_FAILED (a finding, so an alert), and Prosody still serves the
+    old certificate, which the published TLSA still matches (the prober never fails)."""
+    d = short_ttl_domain(bed, "inline-signed")
+    old = d.certs["main"]
+    new = issue_like(bed, d, old, "b")
+    reload = ["false"] if what == "publisher" else None
+    with Deployer(bed, d, tmp_path, old) as deployer:
+        deployer.fail = what == "deploy"
+        daemon = Xdaned(xdane, bed, tmp_path / "xdaned",
+                        {d.name: rollover_block(d, deployer, old, reload=reload,
+                                                extra="retries = 2")},
+                        interval=2).start()
+        try:
+            wait_state(daemon, d.name, "idle")
+            with Prober.for_domain(resolver, d) as prober:
+                prober.wait_attempts(2, 10)
+                status, text = control(daemon, "POST", f"/rollover/{d.name}/stage",
+                                       {"cert": new.chain, "key": new.key})
+                assert status == 200, text
+                st = daemon.wait("ROLLOVER_FAILED", lambda: rollover_status(daemon, d.name)
+                                 if rollover_status(daemon, d.name)["failed"] else None,
+                                 timeout=60)
+                held = "staged" if what == "publisher" else "propagated"
+                assert st["state"] == held, st
+                op = st["commands"]["publish" if what == "publisher" else "deploy"]
+                assert op["failed"] and op["attempts"] >= 2, st
+                assert ("'false'" if what == "publisher" else "refused by the test") in \
+                    st["message"], st
+                report = daemon.wait("the finding", lambda: daemon.report(d.name) if any(
+                    f["code"] == "ROLLOVER_FAILED" for f in daemon.report(d.name)["findings"])
+                    else None)
+                assert report["status"] == "critical"
+                prober.wait_attempts(len(prober.attempts) + 2, 10)
+            assert not prober.failures, prober.summary()
+            assert all(a.cert_sha256 == old.sha256 for a in prober.attempts), prober.summary()
+            daemon.wait("the exec hook's firing ROLLOVER_FAILED", lambda: [
+                c for c in daemon.hook_calls() if c["stdin"]["code"] == "ROLLOVER_FAILED" and
+                c["env"]["XDANE_STATE"] == "firing"])
         finally:
             daemon.stop()
