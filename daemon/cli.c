@@ -29,6 +29,7 @@ static const struct cli_command cli_commands[] = {
 	{"status", ctl_status_main, "show what xdaned last saw (all domains, or one)"},
 	{"trigger", ctl_trigger_main, "have xdaned check a domain now"},
 	{"reload", ctl_reload_main, "have xdaned re-read its config"},
+	{"rollover", ctl_rollover_main, "show, start or call off xdaned's certificate rollovers"},
 };
 
 static void cli_usage(FILE *out)
