@@ -8,6 +8,7 @@ import dataclasses
 import http.client
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -87,6 +88,7 @@ class Deployer:
         os.chmod(self.script, 0o755)
         self.requests = []
         self.fail = False
+        self.delay = 0.0  # seconds before answering: a deploy that takes its time
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -103,10 +105,16 @@ class Deployer:
                     req = json.load(f)
                 os.unlink(path)
                 self.requests.append(req)
+                time.sleep(self.delay)
                 verdict = "deploy refused by the test" if self.fail else "ok"
                 if not self.fail:
-                    cert = dataclasses.replace(self.template, chain=req["XDANE_CERT"],
-                                               key=req["XDANE_KEY"])
+                    # Copied, as a real deploy command installs them: Prosody reloads a
+                    # host's certificate only when its files are other files.
+                    stem = path[:-4]
+                    shutil.copyfile(req["XDANE_CERT"], stem + ".crt")
+                    shutil.copyfile(req["XDANE_KEY"], stem + ".key")
+                    cert = dataclasses.replace(self.template, chain=stem + ".crt",
+                                               key=stem + ".key")
                     self.bed.serve_cert(self.domain, cert)
                 with open(path[:-4] + ".ack", "w") as f:
                     f.write(verdict)
@@ -174,7 +182,12 @@ def wait_state(daemon, domain, want, timeout=60, key=None):
                                     st["keys_spki_sha256"]["current"] == key):
             return st
         return None
-    return daemon.wait(f"rollover of {domain} in {want}", ready, timeout=timeout, interval=0.05)
+    try:
+        return daemon.wait(f"rollover of {domain} in {want}", ready, timeout=timeout,
+                           interval=0.05)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\nrollover: {rollover_status(daemon, domain)}\n"
+                             f"report: {daemon.report(domain)}") from None
 
 
 def issue_like(bed, d, old, name, key=None):
@@ -315,5 +328,46 @@ def test_failing_command_ends_in_rollover_failed(bed, xdane, resolver, tmp_path,
             daemon.wait("the exec hook's firing ROLLOVER_FAILED", lambda: [
                 c for c in daemon.hook_calls() if c["stdin"]["code"] == "ROLLOVER_FAILED" and
                 c["env"]["XDANE_STATE"] == "firing"])
+        finally:
+            daemon.stop()
+
+
+def test_kill_9_in_every_state(bed, xdane, resolver, tmp_path):
+    """xdaned killed with SIGKILL in each state of a rollover and started again: each rollover
+    completes from its stored state, and the prober never fails throughout. Commands are made
+    slow (a reload that sleeps, a deploy that takes 1.5 s) so that every state lasts."""
+    d = short_ttl_domain(bed, "inline-signed")
+    first = cur = d.certs["main"]
+    slow_reload = ["sh", "-c", 'sleep 1; exec "$@"', "reload", *d.publisher["reload_command"]]
+    phases = ["staged", "published", "propagated", "deployed", "verified", "retired"]
+    with Deployer(bed, d, tmp_path, first) as deployer:
+        deployer.delay = 1.5
+        daemon = Xdaned(xdane, bed, tmp_path / "xdaned",
+                        {d.name: rollover_block(d, deployer, first, reload=slow_reload)},
+                        interval=2).start()
+        try:
+            wait_state(daemon, d.name, "idle")
+            with Prober.for_domain(resolver, d) as prober:
+                for i, phase in enumerate(phases):
+                    new = issue_like(bed, d, first, f"k{i}")
+                    status, text = control(daemon, "POST", f"/rollover/{d.name}/stage",
+                                           {"cert": new.chain, "key": new.key})
+                    assert status == 200, text
+
+                    def reached():
+                        state = rollover_status(daemon, d.name)["state"]
+                        assert state == phase or phases.index(state) < phases.index(phase), \
+                            f"went past {phase} to {state} before the kill"
+                        return state == phase
+                    daemon.wait(f"{phase} (rollover {i})", reached, timeout=60, interval=0.02)
+                    daemon.kill()
+                    daemon.start()
+                    wait_state(daemon, d.name, "idle", timeout=120, key=new.spki_sha256)
+                    cur = new
+                prober.wait_attempts(len(prober.attempts) + 2, 10)
+            assert not prober.failures, prober.summary()
+            for owner in owners(d):
+                assert served_tlsa(bed, owner) == [f"3 1 1 {cur.spki_sha256}"], owner
+            assert daemon.log_text().count("rollover resumed in") == len(phases)
         finally:
             daemon.stop()
