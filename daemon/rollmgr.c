@@ -32,6 +32,8 @@
 #include "daemon/rollexec.h"
 #include "daemon/rollmgr.h"
 #include "daemon/statedb.h"
+#include "zonegen/publish.h"
+#include "zonegen/tsigkey.h"
 
 /* How often the servers are asked while a rollover moves, and while it rests. */
 #define RM_POLL_BUSY_MS	  1000
@@ -828,6 +830,38 @@ static int rm_copy_file(const char *from, const char *to, size_t max, int mode, 
 	return r;
 }
 
+/*
+ * Whether the publisher could do its job now (the fragment's directory takes
+ * a file, the zone file has its SOA, the reload command exists; or the TSIG
+ * key file is ours, private and of a known algorithm): a rollover that could
+ * not publish is refused before anything is published.
+ */
+static bool rm_publisher_ready(const struct rm_domain *d, char *msg, size_t msglen)
+{
+	const struct config_rollover *ro = d->ro;
+	struct publish_file_opts o = {
+		.fragment = ro->fragment,
+		.fragment_mode = FILEIO_MODE_KEEP,
+		.zone_file = ro->zone_file,
+		.reload_argv = ro->reload_argv,
+	};
+	struct publish_error perr;
+	struct tsigkey_error terr;
+	struct tsigkey *k = NULL;
+
+	if (ro->update && ro->tsig_key_file != NULL &&
+	    tsigkey_load(ro->tsig_key_file, &k, &terr) < 0) {
+		snprintf(msg, msglen, "publisher not ready: %s", terr.detail);
+		return false;
+	}
+	tsigkey_free(k);
+	if (!ro->update && publish_file_check(&o, &perr) < 0) {
+		snprintf(msg, msglen, "publisher not ready: %s", perr.detail);
+		return false;
+	}
+	return true;
+}
+
 static unsigned rm_stage_files(struct rm_domain *d, const char *cert, const char *key, char *msg,
 			       size_t msglen)
 {
@@ -861,6 +895,9 @@ static unsigned rm_stage_files(struct rm_domain *d, const char *cert, const char
 	if (d->st.phase != ROLLOVER_IDLE) {
 		snprintf(msg, msglen, "a rollover is in progress (%s): abort it first",
 			 rollover_phase_name(d->st.phase));
+		return 409;
+	}
+	if (!rm_publisher_ready(d, msg, msglen)) {
 		return 409;
 	}
 	/* Kept where the deploy command finds them, whatever happens to the originals. */

@@ -966,9 +966,14 @@ static void svc_run_rollover(struct service *s, struct svc_cmd *c)
 	json_t *doc = NULL;
 	struct buf out = {0};
 
+	if (s->roll == NULL && c->op == SERVICE_ROLLOVER_STATUS && domain == NULL) {
+		c->status = 200;
+		c->body = strdup("{\"rollovers\": []}");
+		return;
+	}
 	if (s->roll == NULL) {
-		c->status = 503;
-		snprintf(c->reply, sizeof(c->reply), "rollovers are not running (see the log)");
+		c->status = 404;
+		snprintf(c->reply, sizeof(c->reply), "%s has no rollover block", c->domain);
 		return;
 	}
 	switch (c->op) {

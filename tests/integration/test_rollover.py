@@ -371,3 +371,93 @@ def test_kill_9_in_every_state(bed, xdane, resolver, tmp_path):
             assert daemon.log_text().count("rollover resumed in") == len(phases)
         finally:
             daemon.stop()
+
+
+def test_stage_refuses_bad_input_before_publishing(bed, xdane, tmp_path):
+    """`xdane rollover stage` refuses, with a line naming the problem and before anything is
+    published: a key that is not the certificate's, an expired certificate, one that does not
+    name the domain, a fragment path that cannot be written, a TSIG key file others can read."""
+    import datetime as dt
+    d = short_ttl_domain(bed, "inline-signed")
+    u = short_ttl_domain(bed, "updatable")
+    old = d.certs["main"]
+    good = issue_like(bed, d, old, "good")
+    u_good = issue_like(bed, u, u.certs["main"], "good")
+    other = issue_like(bed, d, old, "other")
+    past = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=1)
+    expired = bed.ca.issue(f"{d.name}-expired", cn=d.name, dns=list(old.dns_ids),
+                           not_before=past - dt.timedelta(days=30), not_after=past)
+    stranger = bed.ca.issue(f"{d.name}-stranger", cn="stranger.example",
+                            dns=["stranger.example"])
+    loose = tmp_path / "tsig.key"
+    shutil.copyfile(u.publisher["tsig_key_file"], loose)
+    os.chmod(loose, 0o644)
+    with Deployer(bed, d, tmp_path, old) as deployer:
+        nowhere = dict(d.publisher, fragment=str(tmp_path / "no-such-dir" / "f.tlsa"))
+        blocks = {d.name: rollover_block(d, deployer, old),
+                  u.name: rollover_block(u, deployer, u.certs["main"]).replace(
+                      u.publisher["tsig_key_file"], str(loose))}
+        daemon = Xdaned(xdane, bed, tmp_path / "xdaned", blocks, interval=2).start()
+        try:
+            wait_state(daemon, d.name, "idle")
+            wait_state(daemon, u.name, "idle")
+            fragment = open(d.publisher["fragment"]).read()
+            cases = [
+                (d.name, good.chain, other.key, "does not match the certificate"),
+                (d.name, expired.chain, expired.key, "expire"),
+                (d.name, stranger.chain, stranger.key, d.name),
+                (u.name, u_good.chain, u_good.key, str(loose)),
+            ]
+            for domain, cert, key, words in cases:
+                p = daemon.ctl("rollover", "stage", domain, "--cert", cert, "--key", key)
+                assert p.returncode != 0, (words, p.stdout)
+                assert words in p.stderr, (words, p.stderr)
+                assert rollover_status(daemon, domain)["state"] == "idle"
+            # The same with a fragment directory that is not there: the block is replaced.
+            daemon.stop()
+            daemon.write_config(open(daemon.config).read().replace(
+                d.publisher["fragment"], nowhere["fragment"]))
+            daemon.start()
+            wait_state(daemon, d.name, "idle")
+            p = daemon.ctl("rollover", "stage", d.name, "--cert", good.chain, "--key", good.key)
+            assert p.returncode != 0 and "no-such-dir" in p.stderr, p.stderr
+            assert open(d.publisher["fragment"]).read() == fragment
+            assert not deployer.requests
+            assert rollover_status(daemon, d.name)["state"] == "idle"
+        finally:
+            daemon.stop()
+
+
+def test_watched_certificate_starts_a_rollover(bed, xdane, resolver, tmp_path):
+    """With watch = true, a new key in the certificate file the config names (what a certbot
+    renewal with a new key does) starts a reactive rollover by itself."""
+    d = short_ttl_domain(bed, "inline-signed")
+    old = d.certs["main"]
+    new = issue_like(bed, d, old, "renewed")
+    live = tmp_path / "live"
+    live.mkdir()
+    shutil.copyfile(old.chain, live / "fullchain.pem")
+    shutil.copyfile(old.key, live / "privkey.pem")
+    watched = dataclasses.replace(old, chain=str(live / "fullchain.pem"),
+                                  key=str(live / "privkey.pem"))
+    with Deployer(bed, d, tmp_path, old) as deployer:
+        daemon = Xdaned(xdane, bed, tmp_path / "xdaned",
+                        {d.name: rollover_block(d, deployer, watched, extra="watch = true")},
+                        interval=2).start()
+        try:
+            wait_state(daemon, d.name, "idle")
+            time.sleep(1.5)  # the watch has seen the file as it is
+            with Prober.for_domain(resolver, d) as prober:
+                shutil.copyfile(new.key, live / "privkey.pem.new")
+                shutil.copyfile(new.chain, live / "fullchain.pem.new")
+                os.rename(live / "privkey.pem.new", live / "privkey.pem")
+                os.rename(live / "fullchain.pem.new", live / "fullchain.pem")
+                wait_state(daemon, d.name, "idle", timeout=120, key=new.spki_sha256)
+                prober.wait_attempts(len(prober.attempts) + 2, 10)
+            assert not prober.failures, prober.summary()
+            p = daemon.ctl("rollover", "status", d.name, "--json")
+            assert p.returncode == 0, p.stderr
+            assert json.loads(p.stdout)["keys_spki_sha256"]["current"] == new.spki_sha256
+            assert "changed" in daemon.log_text()
+        finally:
+            daemon.stop()
