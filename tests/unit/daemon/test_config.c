@@ -83,6 +83,11 @@ static void test_design_example_parses(void **state)
 	assert_string_equal(c->domains[0].rollover.deploy_argv[0],
 			    "/usr/local/sbin/deploy-xmpp-cert");
 	assert_int_equal(c->domains[0].rollover.safety_margin_s, 3600);
+	/* The engine's limits, defaulted. */
+	assert_int_equal(c->domains[0].rollover.retries, 5);
+	assert_int_equal(c->domains[0].rollover.retry_interval_s, 30);
+	assert_int_equal(c->domains[0].rollover.deploy_timeout_s, 600);
+	assert_int_equal(c->domains[0].rollover.stall_timeout_s, 3600);
 	assert_false(c->domains[1].rollover.enabled);
 	config_free(c);
 	unlink(path);
@@ -147,6 +152,11 @@ static void test_errors_name_file_and_line(void **state)
 		 "publisher \"update\" needs 'update-server' and 'tsig-key-file'"},
 		{"domain \"a.org\" { rollover { zone = \"bad..zone\" } }\n", "zone 'bad..zone'"},
 		{"domain \"a.org\" { rollover {\n ttl = 0 } }\n", ":2: 'ttl' is 0"},
+		{"domain \"a.org\" { rollover {\n retries = 0 } }\n", ":2: 'retries' is 0"},
+		{"domain \"a.org\" { rollover {\n\n retry-interval = -1 } }\n",
+		 ":3: 'retry-interval' is -1"},
+		{"domain \"a.org\" { rollover { deploy-timeout = 0 } }\n", "'deploy-timeout' is 0"},
+		{"domain \"a.org\" { rollover { stall-timeout = -5 } }\n", "'stall-timeout' is -5"},
 		{"\ndomains = {\"a.org\", \"b c\"}\n", ":2: domains: 'b c' is not a valid"},
 		{"domains = {\"a.org\", \"b.org\"}\ndomain \"A.org\" { }\n",
 		 ": domain 'a.org' is configured twice"},
