@@ -17,6 +17,7 @@
 
 #include "checks/dnscheck.h"
 #include "checks/facts.h"
+#include "certs/keygen.h"
 #include "daemon/config.h"
 #include "daemon/httpd.h"
 
@@ -39,6 +40,7 @@ static cfg_opt_t config_rollover_opts[] = {
 	CFG_INT("safety-margin", 3600, CFGF_NONE),
 	CFG_INT("min-wait", 0, CFGF_NONE),
 	/* Not in DESIGN.md's list: the engine's limits (certs/rollover.h). */
+	CFG_STR("key-type", "ec-p256", CFGF_NONE), /* of the next keys xdaned generates */
 	CFG_INT("retries", 5, CFGF_NONE),
 	CFG_INT("retry-interval", 30, CFGF_NONE),
 	CFG_INT("deploy-timeout", 600, CFGF_NONE),
@@ -204,6 +206,7 @@ static int config_check_rollover(cfg_t *cfg, cfg_opt_t *opt)
 	const char *publisher = cfg_getstr(r, "publisher");
 	const char *zone = cfg_getstr(r, "zone");
 	static const char *const always[] = {"cert", "key"};
+	enum keygen_type key_type;
 	size_t i;
 
 	if (!config_is(cfg_getstr(r, "mode"), "current-next", "reactive")) {
@@ -212,6 +215,11 @@ static int config_check_rollover(cfg_t *cfg, cfg_opt_t *opt)
 	}
 	if (!config_is(publisher, "file", "update")) {
 		cfg_error(cfg, "rollover: publisher must be \"file\" or \"update\"");
+		return -1;
+	}
+	if (keygen_type_parse(cfg_getstr(r, "key-type"), &key_type) < 0) {
+		cfg_error(cfg,
+			  "rollover: key-type must be \"ec-p256\", \"rsa2048\" or \"rsa3072\"");
 		return -1;
 	}
 	if (zone != NULL && !dnscheck_name_is_valid(zone)) {
@@ -498,6 +506,7 @@ static int config_convert_rollover(cfg_t *r, const char *domain, struct config_r
 	ro->safety_margin_s = cfg_getint(r, "safety-margin");
 	ro->min_wait_s = cfg_getint(r, "min-wait");
 	ro->retries = (unsigned)cfg_getint(r, "retries");
+	keygen_type_parse(cfg_getstr(r, "key-type"), &ro->key_type); /* checked already */
 	ro->retry_interval_s = cfg_getint(r, "retry-interval");
 	ro->deploy_timeout_s = cfg_getint(r, "deploy-timeout");
 	ro->stall_timeout_s = cfg_getint(r, "stall-timeout");

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "certs/keygen.h"
 #include "checks/finding.h"
 
 /* Defaults of the keys below. */
@@ -51,8 +52,9 @@ struct config_rollover {
 	bool watch;
 	int64_t safety_margin_s;
 	int64_t min_wait_s;
-	unsigned retries;	  /* failures of one command before ROLLOVER_FAILED */
-	int64_t retry_interval_s; /* the first backoff; doubles up to an hour */
+	enum keygen_type key_type; /* of next keys (certs/keygen.h) */
+	unsigned retries;	   /* failures of one command before ROLLOVER_FAILED */
+	int64_t retry_interval_s;  /* the first backoff; doubles up to an hour */
 	int64_t deploy_timeout_s;
 	int64_t stall_timeout_s; /* ROLLOVER_STALLED after this long in a phase; 0 never */
 };

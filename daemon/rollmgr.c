@@ -277,7 +277,7 @@ static int rm_generate(struct rm_domain *d, const struct rollover_actions *a)
 	}
 	rm_path(d, "next.key", key, sizeof(key));
 	j->key_path = strdup(key);
-	j->key_type = KEYGEN_EC_P256;
+	j->key_type = d->ro->key_type;
 	memcpy(j->shapes, d->st.shape, d->st.n_shape * sizeof(j->shapes[0]));
 	j->n_shapes = d->st.n_shape;
 	if (j->key_path == NULL) {

@@ -85,6 +85,7 @@ static void test_design_example_parses(void **state)
 	assert_int_equal(c->domains[0].rollover.safety_margin_s, 3600);
 	/* The engine's limits, defaulted. */
 	assert_int_equal(c->domains[0].rollover.retries, 5);
+	assert_int_equal(c->domains[0].rollover.key_type, KEYGEN_EC_P256);
 	assert_int_equal(c->domains[0].rollover.retry_interval_s, 30);
 	assert_int_equal(c->domains[0].rollover.deploy_timeout_s, 600);
 	assert_int_equal(c->domains[0].rollover.stall_timeout_s, 3600);
@@ -153,6 +154,8 @@ static void test_errors_name_file_and_line(void **state)
 		{"domain \"a.org\" { rollover { zone = \"bad..zone\" } }\n", "zone 'bad..zone'"},
 		{"domain \"a.org\" { rollover {\n ttl = 0 } }\n", ":2: 'ttl' is 0"},
 		{"domain \"a.org\" { rollover {\n retries = 0 } }\n", ":2: 'retries' is 0"},
+		{"domain \"a.org\" { rollover { key-type = \"dsa\" } }\n",
+		 "rollover: key-type must be"},
 		{"domain \"a.org\" { rollover {\n\n retry-interval = -1 } }\n",
 		 ":3: 'retry-interval' is -1"},
 		{"domain \"a.org\" { rollover { deploy-timeout = 0 } }\n", "'deploy-timeout' is 0"},
