@@ -95,6 +95,9 @@ struct rm_domain {
 	/* The watched certificate file. */
 	bool watched_known;
 	struct stat watched;
+	bool watch_pending; /* changed, not staged yet */
+	bool watch_logged;  /* why not, logged */
+	bool init_logged;   /* why the rollover cannot start, logged */
 };
 
 struct rollmgr {
@@ -371,6 +374,10 @@ static int rm_step(struct rm_domain *d, struct rollover_obs *obs, struct rollove
 	    a.failed_edge != ROLLOVER_EDGE_NONE) {
 		m->env.changed(m->env.arg, d->name);
 	}
+	if (a.stalled_edge != ROLLOVER_EDGE_NONE || a.failed_edge != ROLLOVER_EDGE_NONE) {
+		/* The findings come with the domain's next report: make it now. */
+		m->env.trigger(m->env.arg, d->name);
+	}
 	if (d->st.phase == ROLLOVER_DEPLOYED && now - d->triggered_at >= RM_TRIGGER_S &&
 	    !d->endpoints_fresh) {
 		/* The engine waits for the endpoints: probe them afresh. */
@@ -508,18 +515,26 @@ static void rm_watch(struct rm_domain *d)
 static unsigned rm_stage_files(struct rm_domain *d, const char *cert, const char *key, char *msg,
 			       size_t msglen);
 
-/* A certificate file that changed to a key the rollover does not know starts one. */
+static bool rm_same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_size == b->st_size;
+}
+
+/*
+ * A certificate file that changed to a key the rollover does not know starts
+ * one. A change is pending until it is staged or found to be the current key:
+ * while a rollover runs (our own deploy writes the file too), and while the
+ * key file has not followed the certificate yet (a renewal writes two files).
+ * Each change is logged once.
+ */
 static void rm_check_watched(struct rm_domain *d)
 {
 	struct stat st;
 	char msg[512];
+	unsigned status;
 
 	if (!d->ro->watch || d->ro->cert == NULL || stat(d->ro->cert, &st) < 0) {
-		return;
-	}
-	if (d->watched_known && st.st_ino == d->watched.st_ino &&
-	    st.st_mtim.tv_sec == d->watched.st_mtim.tv_sec &&
-	    st.st_mtim.tv_nsec == d->watched.st_mtim.tv_nsec && st.st_size == d->watched.st_size) {
 		return;
 	}
 	if (!d->watched_known) {
@@ -527,14 +542,23 @@ static void rm_check_watched(struct rm_domain *d)
 		d->watched_known = true;
 		return;
 	}
-	d->watched = st;
-	if (d->st.phase != ROLLOVER_IDLE) {
-		return; /* our own deploy, or a change in the middle of one */
+	if (!rm_same_stat(&st, &d->watched)) {
+		d->watched = st;
+		d->watch_pending = true;
+		d->watch_logged = false;
 	}
-	if (rm_stage_files(d, d->ro->cert, d->ro->key, msg, sizeof(msg)) == 200) {
+	if (!d->watch_pending || d->st.phase != ROLLOVER_IDLE) {
+		return;
+	}
+	status = rm_stage_files(d, d->ro->cert, d->ro->key, msg, sizeof(msg));
+	if (status == 200) {
 		log_notice("%s: %s changed: %s", d->name, d->ro->cert, msg);
-	} else if (strstr(msg, "already") == NULL) {
-		log_warning("%s: %s changed, not staged: %s", d->name, d->ro->cert, msg);
+		d->watch_pending = false;
+	} else if (strstr(msg, "already the current key") != NULL) {
+		d->watch_pending = false; /* a renewal with the same key, or our own deploy */
+	} else if (!d->watch_logged) {
+		log_warning("%s: %s changed, not staged (yet): %s", d->name, d->ro->cert, msg);
+		d->watch_logged = true;
 	}
 }
 
@@ -721,14 +745,20 @@ static void rm_init_state(struct rm_domain *d)
 	int r;
 
 	if (stage_check(&req, &cur, &err) < 0) {
-		log_err("%s: rollover cannot start: %s", d->name, err.detail);
+		if (!d->init_logged) {
+			log_err("%s: rollover cannot start: %s", d->name, err.detail);
+			d->init_logged = true;
+		}
 		return;
 	}
 	r = rollover_init(d->ro->current_next ? ROLLOVER_MODE_CURRENT_NEXT : ROLLOVER_MODE_REACTIVE,
 			  d->shape, d->n_shape, &cur, rm_now(), &d->st);
 	if (r < 0) {
-		log_err("%s: rollover cannot start for the published TLSA types: %s", d->name,
-			err_str(r));
+		if (!d->init_logged) {
+			log_err("%s: rollover cannot start for the published TLSA types: %s",
+				d->name, err_str(r));
+			d->init_logged = true;
+		}
 		return;
 	}
 	d->have_state = true;
