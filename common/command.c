@@ -260,6 +260,19 @@ static int command_spawn(char *const *argv, char *const *envp, int out_fd, pid_t
 int command_run(char *const *argv, char *const *extra_env, int timeout_ms, char *out,
 		size_t out_size, char *err, size_t err_size)
 {
+	return command_run_cancelable(argv, extra_env, timeout_ms, NULL, out, out_size, err,
+				      err_size);
+}
+
+static bool command_cancelled(const atomic_bool *cancel)
+{
+	return cancel != NULL && atomic_load(cancel);
+}
+
+int command_run_cancelable(char *const *argv, char *const *extra_env, int timeout_ms,
+			   const atomic_bool *cancel, char *out, size_t out_size, char *err,
+			   size_t err_size)
+{
 	char output[COMMAND_OUTPUT_MAX + 1];
 	char chunk[4096];
 	char head[96];
@@ -271,7 +284,7 @@ int command_run(char *const *argv, char *const *extra_env, int timeout_ms, char 
 	pid_t pid = -1;
 	int64_t deadline = command_now_ms() + timeout_ms;
 	int64_t left;
-	bool timed_out = false;
+	bool timed_out = false, stopped = false;
 	int status = 0;
 	const char *shown;
 	ssize_t n;
@@ -315,6 +328,13 @@ int command_run(char *const *argv, char *const *extra_env, int timeout_ms, char 
 			timed_out = true;
 			break;
 		}
+		if (command_cancelled(cancel)) {
+			timed_out = stopped = true;
+			break;
+		}
+		if (cancel != NULL && left > COMMAND_CANCEL_POLL_MS) {
+			left = COMMAND_CANCEL_POLL_MS;
+		}
 		pfd.fd = pipefd[0];
 		pfd.events = POLLIN;
 		r = poll(&pfd, 1, (int)left);
@@ -351,8 +371,9 @@ int command_run(char *const *argv, char *const *extra_env, int timeout_ms, char 
 			command_fail(err, err_size, "could not be watched: waitpid", errno);
 			goto out;
 		}
-		if (command_now_ms() >= deadline) {
+		if (command_now_ms() >= deadline || command_cancelled(cancel)) {
 			timed_out = true;
+			stopped = command_cancelled(cancel);
 			break;
 		}
 		usleep(COMMAND_REAP_POLL_US);
@@ -361,6 +382,11 @@ int command_run(char *const *argv, char *const *extra_env, int timeout_ms, char 
 	command_flatten(output, out_len);
 	shown = out_cut ? command_char_start(output) : output;
 	command_copy_tail(out, out_size, shown);
+	if (stopped) {
+		r = -ECANCELED;
+		command_message(err, err_size, "was stopped", "", "");
+		goto out;
+	}
 	if (timed_out) {
 		r = -ETIMEDOUT;
 		snprintf(head, sizeof(head), "timed out after %d ms and was killed", timeout_ms);

@@ -9,6 +9,7 @@
 #ifndef XDANE_COMMON_COMMAND_H
 #define XDANE_COMMON_COMMAND_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* Output kept for messages: the last bytes, where a command puts its error. */
@@ -47,5 +48,16 @@ int command_find(const char *argv0);
  */
 int command_run(char *const *argv, char *const *extra_env, int timeout_ms, char *out,
 		size_t out_size, char *err, size_t err_size);
+
+/*
+ * command_run that another thread can cut short: once *cancel is true, the
+ * command's process group is killed within COMMAND_CANCEL_POLL_MS and
+ * -ECANCELED returned (err: "was stopped"). A daemon stopping does not wait
+ * out a deploy command's timeout; the command is idempotent and runs again.
+ */
+#define COMMAND_CANCEL_POLL_MS 100
+int command_run_cancelable(char *const *argv, char *const *extra_env, int timeout_ms,
+			   const atomic_bool *cancel, char *out, size_t out_size, char *err,
+			   size_t err_size);
 
 #endif

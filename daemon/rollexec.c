@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ struct rollexec {
 	struct rollexec_fifo queue;
 	struct rollexec_fifo results;
 	bool stopping;
+	atomic_bool cancel; /* stopping: a deploy command running is killed */
 	/* The loop's thread only: */
 	size_t pending;
 	int wake[2];
@@ -272,7 +274,8 @@ out:
 	fragment_free(f);
 }
 
-static void rollexec_deploy(const struct rollexec_job *job, struct rollexec_result *res)
+static void rollexec_deploy(const struct rollexec_job *job, const atomic_bool *cancel,
+			    struct rollexec_result *res)
 {
 	char *env[4] = {NULL, NULL, NULL, NULL};
 	char msg[ROLLOVER_MSG_MAX];
@@ -296,9 +299,10 @@ static void rollexec_deploy(const struct rollexec_job *job, struct rollexec_resu
 	if (prefix < 0 || (size_t)prefix >= sizeof(msg) - 32) {
 		prefix = snprintf(msg, sizeof(msg), "deploy command ");
 	}
-	r = command_run(job->deploy_argv, env,
-			job->timeout_ms > 0 ? job->timeout_ms : ROLLEXEC_DEPLOY_TIMEOUT_MS, NULL, 0,
-			msg + prefix, sizeof(msg) - (size_t)prefix);
+	r = command_run_cancelable(job->deploy_argv, env,
+				   job->timeout_ms > 0 ? job->timeout_ms
+						       : ROLLEXEC_DEPLOY_TIMEOUT_MS,
+				   cancel, NULL, 0, msg + prefix, sizeof(msg) - (size_t)prefix);
 	if (r < 0) {
 		rollexec_set_error(res, msg);
 	} else {
@@ -342,7 +346,7 @@ out:
 	keygen_free(k);
 }
 
-static void rollexec_run(struct rollexec_item *it)
+static void rollexec_run(struct rollexec *x, struct rollexec_item *it)
 {
 	const struct rollexec_job *job = it->job;
 
@@ -351,7 +355,7 @@ static void rollexec_run(struct rollexec_item *it)
 		rollexec_publish(job, &it->res);
 		break;
 	case ROLLEXEC_DEPLOY:
-		rollexec_deploy(job, &it->res);
+		rollexec_deploy(job, &x->cancel, &it->res);
 		break;
 	case ROLLEXEC_GENERATE:
 		rollexec_generate(job, &it->res);
@@ -384,7 +388,7 @@ static void *rollexec_thread(void *arg)
 		if (it == NULL) {
 			break;
 		}
-		rollexec_run(it);
+		rollexec_run(x, it);
 		pthread_mutex_lock(&x->lock);
 		rollexec_fifo_push(&x->results, it);
 		pthread_mutex_unlock(&x->lock);
@@ -438,6 +442,7 @@ int rollexec_start(struct event_base *loop, rollexec_done_fn done, void *arg, st
 	x->done = done;
 	x->arg = arg;
 	x->wake[0] = x->wake[1] = -1;
+	atomic_init(&x->cancel, false);
 	if (pthread_mutex_init(&x->lock, NULL) != 0) {
 		goto out;
 	}
@@ -553,6 +558,8 @@ size_t rollexec_pending(const struct rollexec *x)
 static void rollexec_halt(struct rollexec *x)
 {
 	if (x->thread_started) {
+		/* A deploy may run for minutes; it is idempotent and issued again on start. */
+		atomic_store(&x->cancel, true);
 		pthread_mutex_lock(&x->lock);
 		x->stopping = true;
 		pthread_cond_signal(&x->cond);

@@ -5,6 +5,7 @@
  * the whole process group, and commands that cannot be run.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -167,6 +168,43 @@ static void test_timeout_kills_group(void **state)
 	assert_string_equal(err, "timed out after 100 ms and was killed");
 }
 
+static void *set_later(void *arg)
+{
+	usleep(200000);
+	atomic_store((atomic_bool *)arg, true);
+	return NULL;
+}
+
+/* Another thread can cut a command short: it is killed, and the caller told so. */
+static void test_cancel(void **state)
+{
+	char *argv[] = {"sh", "-c", "echo started; sleep 30", NULL};
+	char err[COMMAND_ERR_MAX];
+	atomic_bool cancel;
+	pthread_t t;
+	int64_t t0;
+
+	(void)state;
+	atomic_init(&cancel, true);
+	assert_int_equal(
+		command_run_cancelable(argv, NULL, 30000, &cancel, NULL, 0, err, sizeof(err)),
+		-ECANCELED);
+	assert_string_equal(err, "was stopped");
+	atomic_store(&cancel, false);
+	assert_int_equal(pthread_create(&t, NULL, set_later, &cancel), 0);
+	t0 = now_ms();
+	assert_int_equal(
+		command_run_cancelable(argv, NULL, 30000, &cancel, NULL, 0, err, sizeof(err)),
+		-ECANCELED);
+	assert_true(now_ms() - t0 < 10000); /* not the 30 s of the command */
+	pthread_join(t, NULL);
+	/* Not cancelled: as command_run. */
+	atomic_store(&cancel, false);
+	argv[2] = "exit 0";
+	assert_int_equal(
+		command_run_cancelable(argv, NULL, 5000, &cancel, NULL, 0, err, sizeof(err)), 0);
+}
+
 /* A command that exits at once but leaves a child holding its output: the timeout ends it. */
 static void test_timeout_orphan_holds_output(void **state)
 {
@@ -294,6 +332,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_zero),
+		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_exit_nonzero),
 		cmocka_unit_test(test_stdin_empty),
 		cmocka_unit_test(test_timeout_kills_group),
