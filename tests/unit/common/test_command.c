@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "common/command.h"
 
 static char dir[] = "/tmp/xdane-test-command-XXXXXX";
@@ -36,35 +38,6 @@ static int teardown(void **state)
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Whether pid is a process that is not a zombie. */
-static bool is_running(pid_t pid)
-{
-	char path[64];
-	char buf[256];
-	char *paren;
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		return false;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren != NULL && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
 static long read_pid(const char *path)

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -108,14 +110,6 @@ static int teardown(void **state)
 	}
 	free(f);
 	return 0;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

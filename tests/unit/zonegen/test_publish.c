@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "certs/tlsa.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -158,35 +160,6 @@ static void test_reload_fails(void **state)
 	assert_string_equal(err.detail, "reload command '/nonexistent/xdane-reload' cannot be run: "
 					"No such file or directory");
 	fragment_free(f);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Whether pid is a process that is not a zombie. */
-static bool is_running(pid_t pid)
-{
-	char path[64];
-	char buf[256];
-	char *paren;
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		return false;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren != NULL && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
 /* A hanging command and the child it started are killed at the timeout. */
