@@ -418,7 +418,13 @@ def test_stage_refuses_bad_input_before_publishing(bed, xdane, tmp_path):
         try:
             wait_state(daemon, d.name, "idle")
             wait_state(daemon, u.name, "idle")
-            fragment = open(d.publisher["fragment"]).read()
+            # Idle, the rollover publishes its fragment once (the current key, in xdane's
+            # form): what is there after that must stay.
+            fragment = daemon.wait("the first publish", lambda: (lambda t: t if
+                                   "written by xdane" in t else None)(
+                                       open(d.publisher["fragment"]).read()))
+            daemon.wait("no publish in flight", lambda: not rollover_status(
+                daemon, d.name)["commands"]["publish"]["in_flight"])
             cases = [
                 (d.name, good.chain, other.key, "does not match the certificate"),
                 (d.name, expired.chain, expired.key, "expire"),
