@@ -673,8 +673,8 @@ static const char *rm_zone(const struct rm_domain *d)
 }
 
 /*
- * The owners (every endpoint's TLSA owner in the rollover's zone), the
- * shapes published there, the zone's server addresses and the endpoints'
+ * The owners (every endpoint's TLSA owner in the rollover's zone, added to
+ * those seen before), the shapes published there, the zone's server addresses and the endpoints'
  * keys, from a report. A failed check's report changes nothing.
  */
 static void rm_read_report(struct rm_domain *d, const json_t *report)
@@ -687,7 +687,12 @@ static void rm_read_report(struct rm_domain *d, const json_t *report)
 	if (!json_is_array(json_object_get(report, "services"))) {
 		return;
 	}
-	d->n_owners = d->n_servers = d->n_endpoints = d->n_shape = 0;
+	/*
+	 * Owners only grow: a check whose SRV lookup of one service failed for a
+	 * moment lists fewer endpoints, and a fragment written without their
+	 * owners would withdraw every TLSA there.
+	 */
+	d->n_servers = d->n_endpoints = d->n_shape = 0;
 	json_array_foreach(json_object_get(report, "services"), i, sv)
 	{
 		json_array_foreach(json_object_get(sv, "endpoints"), k, e)
