@@ -326,11 +326,16 @@ static uint64_t rollover_mix(uint64_t h, uint64_t v)
 }
 
 /* Tells two fragments apart (64 bits, eight bytes a round); not a security boundary. */
-static uint64_t rollover_fragment_hash(const struct rollover_rec *recs, size_t n)
+/* The fragment's identity: its records and, unless 0, the caller's owners_hash. */
+static uint64_t rollover_fragment_hash(const struct rollover_rec *recs, size_t n,
+				       uint64_t owners_hash)
 {
 	uint64_t h = 14695981039346656037ULL, v;
 	size_t i, j;
 
+	if (owners_hash != 0) {
+		h = rollover_mix(h, owners_hash);
+	}
 	for (i = 0; i < n; i++) {
 		h = rollover_mix(h, (uint64_t)recs[i].usage << 24 |
 					    (uint64_t)recs[i].selector << 16 |
@@ -344,11 +349,12 @@ static uint64_t rollover_fragment_hash(const struct rollover_rec *recs, size_t n
 	return h;
 }
 
-static uint64_t rollover_desired_hash(const struct rollover_state *st)
+static uint64_t rollover_desired_hash(const struct rollover_state *st,
+				      const struct rollover_config *cfg)
 {
 	struct rollover_rec recs[ROLLOVER_FRAGMENT_MAX];
 
-	return rollover_fragment_hash(recs, rollover_fragment(st, recs));
+	return rollover_fragment_hash(recs, rollover_fragment(st, recs), cfg->owners_hash);
 }
 
 /* Time */
@@ -823,9 +829,10 @@ static bool rollover_new_propagated(const struct rollover_state *st, int64_t wai
 	return nw->set && nw->seen != ROLLOVER_SEEN_NO && nw->seen_held_s >= wait;
 }
 
-static bool rollover_acked_current(const struct rollover_state *st)
+static bool rollover_acked_current(const struct rollover_state *st,
+				   const struct rollover_config *cfg)
 {
-	return st->acked_known && st->acked_hash == rollover_desired_hash(st);
+	return st->acked_known && st->acked_hash == rollover_desired_hash(st, cfg);
 }
 
 /* The rule of the phase, for a step that no request moved. */
@@ -841,7 +848,7 @@ static void rollover_rule(struct rollover_state *st, const struct rollover_confi
 	case ROLLOVER_STAGED:
 		if (rollover_new_propagated(st, wait)) {
 			rollover_enter(st, ROLLOVER_PROPAGATED, now, ret);
-		} else if (rollover_acked_current(st)) {
+		} else if (rollover_acked_current(st, cfg)) {
 			rollover_enter(st, ROLLOVER_PUBLISHED, now, ret);
 		}
 		break;
@@ -861,7 +868,7 @@ static void rollover_rule(struct rollover_state *st, const struct rollover_confi
 		}
 		break;
 	case ROLLOVER_VERIFIED:
-		if (st->withdraw_old && rollover_acked_current(st) &&
+		if (st->withdraw_old && rollover_acked_current(st, cfg) &&
 		    rollover_retire_seen(st, obs)) {
 			rollover_enter(st, ROLLOVER_RETIRED, now, ret);
 		}
@@ -962,7 +969,7 @@ static void rollover_issue(struct rollover_state *st, const struct rollover_conf
 		}
 	}
 	ret->n_recs = rollover_fragment(st, ret->recs);
-	h = rollover_fragment_hash(ret->recs, ret->n_recs);
+	h = rollover_fragment_hash(ret->recs, ret->n_recs, cfg->owners_hash);
 	o = &st->ops[ROLLOVER_OP_PUBLISH];
 	if ((!st->acked_known || st->acked_hash != h) &&
 	    rollover_op_ready(st, ROLLOVER_OP_PUBLISH)) {

@@ -193,6 +193,12 @@ struct rollover_config {
 	int64_t backoff_max_s;
 	/* ROLLOVER_STALLED after this long in a phase (0: never); published: beyond the wait. */
 	int64_t stall_s[ROLLOVER_PHASE_COUNT];
+	/*
+	 * The owners the fragment is written at, hashed by the caller (0: none).
+	 * Part of the fragment's identity: when it changes, the confirmed
+	 * fragment is out of date and the records are published again.
+	 */
+	uint64_t owners_hash;
 };
 
 /* A command's outcome; seq is the one of the action it answers. */

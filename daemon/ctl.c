@@ -637,6 +637,7 @@ static void ctl_rollover_detail(FILE *out, const json_t *r)
 	static const char *const keys[] = {"current", "new", "next", "lingering"};
 	static const char *const commands[] = {"publish", "deploy", "generate"};
 	const json_t *spki = json_object_get(r, "keys_spki_sha256");
+	const json_t *owner;
 	const char *state = ctl_str(r, "state", "?");
 	char when[TIMEFMT_RFC3339_LEN], held[32], wait[32];
 	size_t i;
@@ -653,6 +654,12 @@ static void ctl_rollover_detail(FILE *out, const json_t *r)
 	fprintf(out, "  %-10s %s\n", "wait",
 		ctl_duration(json_integer_value(json_object_get(r, "wait_seconds")), wait,
 			     sizeof(wait)));
+	json_array_foreach(json_object_get(r, "owners"), i, owner)
+	{
+		const char *name = json_string_value(owner);
+
+		fprintf(out, "  %-10s %s\n", i == 0 ? "owners" : "", name != NULL ? name : "?");
+	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *hex = ctl_str(spki, keys[i], NULL);
 

@@ -8,10 +8,12 @@
  * the action loses nothing: rollover_resume re-issues commands on start, and
  * publishers and the deploy command are idempotent by contract.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -76,9 +78,14 @@ struct rm_domain {
 	struct rollover_key stage;
 	bool abort;
 	/* What the last check found. */
-	bool report_seen;
 	size_t n_shape;
 	struct rollover_tlsa_type shape[ROLLOVER_SHAPE_MAX];
+	/*
+	 * The fragment's owners, sorted: every TLSA owner any check found, the
+	 * stored ones included. Known once stored or read from a check whose
+	 * SRV lookups all answered; no step runs before.
+	 */
+	bool owners_known;
 	size_t n_owners;
 	char owners[TLSAWATCH_MAX_OWNERS][FACTS_NAME_MAX];
 	size_t n_servers;
@@ -98,6 +105,7 @@ struct rm_domain {
 	bool watch_pending; /* changed, not staged yet */
 	bool watch_logged;  /* why not, logged */
 	bool init_logged;   /* why the rollover cannot start, logged */
+	bool owners_logged; /* that it waits for its owners, logged */
 };
 
 struct rollmgr {
@@ -302,6 +310,44 @@ static void rm_schedule(struct rm_domain *d, int64_t ms)
 	}
 }
 
+/* A rollover moves (or a command runs): the servers are asked every second. */
+static bool rm_busy(const struct rm_domain *d)
+{
+	int op;
+
+	if (!d->have_state) {
+		return false;
+	}
+	for (op = 0; op < ROLLOVER_OP_COUNT; op++) {
+		if (d->st.ops[op].inflight) {
+			return true;
+		}
+	}
+	return d->st.phase != ROLLOVER_IDLE;
+}
+
+/*
+ * The timer fires within ms: a rollover that starts moving while the timer
+ * waits out its minute at rest must not wait that minute for its first look.
+ */
+static void rm_schedule_within(struct rm_domain *d, int64_t ms)
+{
+	struct timeval due, now;
+
+	if (d->timer == NULL) {
+		return;
+	}
+	if (evtimer_pending(d->timer, &due) && evutil_gettimeofday(&now, NULL) == 0) {
+		int64_t left = ((int64_t)due.tv_sec - now.tv_sec) * 1000 +
+			       ((int64_t)due.tv_usec - now.tv_usec) / 1000;
+
+		if (left <= ms) {
+			return;
+		}
+	}
+	rm_schedule(d, ms);
+}
+
 /* The engine's findings changed: the message is kept for the findings of the next checks. */
 static void rm_note_findings(struct rm_domain *d, const struct rollover_actions *a)
 {
@@ -329,7 +375,7 @@ static int rm_step(struct rm_domain *d, struct rollover_obs *obs, struct rollove
 	int64_t now = rm_now();
 	int r;
 
-	if (!d->have_state || d->ro == NULL) {
+	if (!d->have_state || d->ro == NULL || !d->owners_known) {
 		return -EAGAIN;
 	}
 	obs->publish = d->has_publish ? &d->publish : NULL;
@@ -386,6 +432,8 @@ static int rm_step(struct rm_domain *d, struct rollover_obs *obs, struct rollove
 	}
 	if (a.wake_s > 0 && a.wake_s - now < RM_POLL_BUSY_MS / 1000) {
 		rm_schedule(d, a.wake_s > now ? (a.wake_s - now) * 1000 : 0);
+	} else if (rm_busy(d)) {
+		rm_schedule_within(d, RM_POLL_BUSY_MS);
 	}
 	return 0;
 }
@@ -565,7 +613,6 @@ static void rm_check_watched(struct rm_domain *d)
 static void rm_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct rm_domain *d = arg;
-	bool busy;
 
 	(void)fd;
 	(void)what;
@@ -576,9 +623,7 @@ static void rm_on_timer(evutil_socket_t fd, short what, void *arg)
 		rm_check_watched(d);
 		rm_watch(d);
 	}
-	busy = d->have_state && (d->st.phase != ROLLOVER_IDLE || d->st.ops[0].inflight ||
-				 d->st.ops[1].inflight || d->st.ops[2].inflight);
-	rm_schedule(d, busy ? RM_POLL_BUSY_MS : RM_POLL_IDLE_MS);
+	rm_schedule(d, rm_busy(d) ? RM_POLL_BUSY_MS : RM_POLL_IDLE_MS);
 }
 
 /* --- what the checks found -------------------------------------------------------------- */
@@ -597,18 +642,114 @@ static bool rm_hex32(const char *hex, uint8_t out[32])
 	       OPENSSL_hexstr2buf_ex(out, 32, &len, hex, '\0') == 1 && len == 32;
 }
 
-static void rm_add_owner(struct rm_domain *d, const char *owner)
+/* Adds owner in its place (sorted, so a set has one order); true when it was new. */
+static bool rm_add_owner(struct rm_domain *d, const char *owner)
 {
+	size_t i = 0;
+	int c = 1;
+
+	while (i < d->n_owners && (c = strcasecmp(d->owners[i], owner)) < 0) {
+		i++;
+	}
+	if ((i < d->n_owners && c == 0) || d->n_owners >= TLSAWATCH_MAX_OWNERS ||
+	    owner[0] == '\0' || strlen(owner) >= FACTS_NAME_MAX) {
+		return false;
+	}
+	memmove(d->owners[i + 1], d->owners[i], (d->n_owners - i) * sizeof(d->owners[0]));
+	snprintf(d->owners[i], FACTS_NAME_MAX, "%s", owner);
+	d->n_owners++;
+	return true;
+}
+
+/* The owners as the engine counts them in the fragment's identity. */
+static uint64_t rm_owners_hash(const struct rm_domain *d)
+{
+	uint64_t h = 14695981039346656037ULL;
 	size_t i;
+	const char *p;
 
 	for (i = 0; i < d->n_owners; i++) {
-		if (strcmp(d->owners[i], owner) == 0) {
-			return;
+		for (p = d->owners[i]; *p != '\0'; p++) {
+			h = (h ^ (uint8_t)tolower((unsigned char)*p)) * 1099511628211ULL;
+		}
+		h = (h ^ ' ') * 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Stores the owners beside the state, space-separated (a name in presentation form has none). */
+static void rm_store_owners(struct rm_domain *d)
+{
+	char *text;
+	size_t i, len = 0;
+
+	if (d->m->env.db == NULL) {
+		return;
+	}
+	text = malloc(d->n_owners * FACTS_NAME_MAX + 1);
+	if (text == NULL) {
+		log_err("%s: cannot store the rollover's TLSA owners: %s", d->name,
+			strerror(ENOMEM));
+		return;
+	}
+	text[0] = '\0';
+	for (i = 0; i < d->n_owners; i++) {
+		len += (size_t)sprintf(text + len, "%s%s", i > 0 ? " " : "", d->owners[i]);
+	}
+	if (statedb_rollover_owners_save(d->m->env.db, d->name, text) < 0) {
+		log_err("%s: cannot store the rollover's TLSA owners: %s", d->name,
+			statedb_error(d->m->env.db));
+	}
+	free(text);
+}
+
+/* The stored owners of d, added to those it has. */
+static void rm_load_owners(struct rm_domain *d)
+{
+	char *text = NULL, *name, *save = NULL;
+
+	if (d->m->env.db == NULL ||
+	    statedb_rollover_owners_load(d->m->env.db, d->name, &text) < 0) {
+		return;
+	}
+	for (name = strtok_r(text, " ", &save); name != NULL; name = strtok_r(NULL, " ", &save)) {
+		rm_add_owner(d, name);
+	}
+	free(text);
+	if (d->n_owners > 0) {
+		d->owners_known = true;
+		d->rc.owners_hash = rm_owners_hash(d);
+	}
+}
+
+/* Owners d did not know: stored, and the fragment is out of date (published again). */
+static void rm_owners_grew(struct rm_domain *d)
+{
+	d->rc.owners_hash = rm_owners_hash(d);
+	if (d->have_state) {
+		rm_store_owners(d);
+		log_notice("%s: rollover: %zu TLSA owner(s) now; the fragment is published again",
+			   d->name, d->n_owners);
+		rm_schedule(d, 0);
+	}
+}
+
+/* Every service's SRV lookup was answered (records, or none): the endpoints are all known. */
+static bool rm_report_decided(const json_t *report)
+{
+	const json_t *sv;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "services"), i, sv)
+	{
+		const char *status = rm_str(sv, "srv_status");
+
+		if (status == NULL || (strcmp(status, "ok") != 0 && strcmp(status, "nxdomain") != 0 &&
+				       strcmp(status, "nodata") != 0)) {
+			return false;
 		}
 	}
-	if (d->n_owners < TLSAWATCH_MAX_OWNERS) {
-		snprintf(d->owners[d->n_owners++], FACTS_NAME_MAX, "%s", owner);
-	}
+	return true;
 }
 
 static void rm_add_shape(struct rm_domain *d, const char *tlsa)
@@ -682,6 +823,7 @@ static void rm_read_report(struct rm_domain *d, const json_t *report)
 	const json_t *zone = json_object_get(report, "zone");
 	const json_t *sv, *e, *rec, *server;
 	const char *apex = rm_str(zone, "apex");
+	bool grew = false;
 	size_t i, k, x;
 
 	if (!json_is_array(json_object_get(report, "services"))) {
@@ -702,7 +844,7 @@ static void rm_read_report(struct rm_domain *d, const json_t *report)
 			if (owner == NULL || !rm_under(owner, rm_zone(d))) {
 				continue;
 			}
-			rm_add_owner(d, owner);
+			grew |= rm_add_owner(d, owner);
 			json_array_foreach(json_object_get(e, "tlsa"), x, rec)
 			{
 				rm_add_shape(d, json_string_value(rec));
@@ -729,7 +871,12 @@ static void rm_read_report(struct rm_domain *d, const json_t *report)
 		d->shape[0] = (struct rollover_tlsa_type){3, 1, 1};
 		d->n_shape = 1;
 	}
-	d->report_seen = true;
+	if (rm_report_decided(report) && d->n_owners > 0) {
+		d->owners_known = true;
+	}
+	if (grew) {
+		rm_owners_grew(d);
+	}
 }
 
 /* The first rollover state of a domain: idle, for the certificate the server serves now. */
@@ -774,6 +921,7 @@ static void rm_init_state(struct rm_domain *d)
 		d->have_state = false;
 		return;
 	}
+	rm_store_owners(d);
 	log_notice("%s: rollover %s, idle", d->name,
 		   d->ro->current_next ? "current + next" : "reactive");
 	rm_step_news(d, NULL);
@@ -789,6 +937,14 @@ void rollmgr_on_report(struct rollmgr *m, const char *domain, const json_t *repo
 		return;
 	}
 	rm_read_report(d, report);
+	if (!d->have_state && !d->owners_known) {
+		if (!d->owners_logged) {
+			log_info("%s: rollover waits for a check that finds every service's SRV "
+				 "records", d->name);
+			d->owners_logged = true;
+		}
+		return;
+	}
 	if (!d->have_state) {
 		rm_init_state(d);
 		return;
@@ -1016,22 +1172,37 @@ static json_t *rm_op_json(const struct rollover_op_state *o)
 			 o->error[0] != '\0' ? o->error : NULL);
 }
 
+static json_t *rm_owners_json(const struct rm_domain *d)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < d->n_owners; i++) {
+		json_array_append_new(a, json_string(d->owners[i]));
+	}
+	return a;
+}
+
 static json_t *rm_domain_json(const struct rm_domain *d)
 {
 	const struct rollover_state *st = &d->st;
 
 	if (!d->have_state) {
 		return json_pack("{s:s, s:s, s:s}", "domain", d->name, "state", "none", "detail",
-				 "not started: waiting for the first check");
+				 d->n_owners == 0
+					 ? "not started: waiting for the first check"
+					 : "not started: waiting for a check that finds every "
+					   "service's SRV records");
 	}
 	return json_pack(
-		"{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o},"
+		"{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o},"
 		" s:b, s:b, s:s?}",
 		"domain", d->name, "mode",
 		st->mode == ROLLOVER_MODE_CURRENT_NEXT ? "current-next" : "reactive", "state",
 		rollover_phase_name(st->phase), "entered", (json_int_t)st->entered_s,
 		"held_seconds", (json_int_t)st->held_s, "wait_seconds",
-		(json_int_t)rollover_wait_s(st, &d->rc), "keys_spki_sha256", "current",
+		(json_int_t)rollover_wait_s(st, &d->rc), "owners", rm_owners_json(d),
+		"keys_spki_sha256", "current",
 		rm_hex_or_null(&st->slots[ROLLOVER_SLOT_CUR]), "new",
 		rm_hex_or_null(&st->slots[ROLLOVER_SLOT_NEW]), "next",
 		rm_hex_or_null(&st->slots[ROLLOVER_SLOT_NEXT]), "lingering",
@@ -1211,6 +1382,7 @@ static void rm_load(struct rm_domain *d)
 	free(text);
 	rollover_resume(&d->st);
 	d->have_state = true;
+	rm_load_owners(d);
 	log_notice("%s: rollover resumed in %s", d->name, rollover_phase_name(d->st.phase));
 }
 
@@ -1274,6 +1446,7 @@ int rollmgr_configure(struct rollmgr *m, const struct config *cfg)
 		}
 		d->ro = &cd->rollover;
 		rm_engine_config(&cd->rollover, &d->rc);
+		d->rc.owners_hash = rm_owners_hash(d);
 		if (d->timer == NULL &&
 		    (d->timer = evtimer_new(m->env.base, rm_on_timer, d)) == NULL) {
 			return -ENOMEM;

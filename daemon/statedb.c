@@ -48,6 +48,8 @@
  * text of rollover_to_text, opaque here, and its phase name for a person
  * with sqlite3. It has no foreign key to reports on purpose: forgetting an
  * unconfigured domain's reports must never take a rollover in flight with it.
+ * Its owners (version 3) are the TLSA owners the daemon writes the fragment
+ * at, kept so that a restart never publishes at fewer of them.
  */
 static const char *const statedb_schema[] = {
 	"CREATE TABLE reports ("
@@ -97,6 +99,8 @@ static const char *const statedb_schema[] = {
 	" state TEXT NOT NULL,"
 	" phase TEXT NOT NULL,"
 	" updated INTEGER NOT NULL);",
+	/* 2 -> 3: the owners of a rollover's fragment. */
+	"ALTER TABLE rollovers ADD COLUMN owners TEXT NOT NULL DEFAULT '';",
 };
 
 #define STATEDB_SCHEMA_VERSION ((int)(sizeof(statedb_schema) / sizeof(statedb_schema[0])))
@@ -166,6 +170,8 @@ static const char *const statedb_schema[] = {
 	X(ROLLOVER_GET, "SELECT state, updated FROM rollovers WHERE domain = ?1")                  \
 	X(ROLLOVERS_ALL, "SELECT domain, state, phase, updated FROM rollovers ORDER BY domain")    \
 	X(ROLLOVER_DELETE, "DELETE FROM rollovers WHERE domain = ?1")                              \
+	X(ROLLOVER_OWNERS_PUT, "UPDATE rollovers SET owners = ?2 WHERE domain = ?1")               \
+	X(ROLLOVER_OWNERS_GET, "SELECT owners FROM rollovers WHERE domain = ?1")                   \
 	X(FORGET, "DELETE FROM reports WHERE domain NOT IN (SELECT value FROM json_each(?1))")
 
 enum statedb_stmt_id {
@@ -1583,6 +1589,64 @@ int statedb_rollover_delete(struct statedb *db, const char *domain)
 			 domain);
 		r = ERR_NOT_FOUND;
 	}
+	statedb_done(st);
+	return r;
+}
+
+int statedb_rollover_owners_save(struct statedb *db, const char *domain, const char *owners)
+{
+	sqlite3_stmt *st;
+	int r = ERR_STATEDB, rc;
+
+	if (domain == NULL || owners == NULL) {
+		return statedb_fail_code(db, -EINVAL, "saving a rollover's owners");
+	}
+	st = statedb_stmt(db, STATEDB_ROLLOVER_OWNERS_PUT, &r);
+	if (st == NULL) {
+		return r;
+	}
+	rc = statedb_bind_text(st, 1, domain);
+	rc |= statedb_bind_text(st, 2, owners);
+	r = rc == SQLITE_OK ? statedb_step_done(db, st) : statedb_fail(db, sqlite3_errcode(db->h));
+	if (r == 0 && sqlite3_changes(db->h) == 0) {
+		snprintf(db->err, sizeof(db->err), "%s: no rollover of domain '%s'", db->path,
+			 domain);
+		r = ERR_NOT_FOUND;
+	}
+	statedb_done(st);
+	return r;
+}
+
+int statedb_rollover_owners_load(struct statedb *db, const char *domain, char **owners)
+{
+	const unsigned char *text;
+	sqlite3_stmt *st;
+	int r = ERR_STATEDB, rc;
+
+	*owners = NULL;
+	st = statedb_stmt(db, STATEDB_ROLLOVER_OWNERS_GET, &r);
+	if (st == NULL) {
+		return r;
+	}
+	if (statedb_bind_text(st, 1, domain) != SQLITE_OK) {
+		r = statedb_fail(db, sqlite3_errcode(db->h));
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		snprintf(db->err, sizeof(db->err), "%s: no rollover of domain '%s'", db->path,
+			 domain);
+		r = ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = statedb_fail(db, rc);
+		goto out;
+	}
+	text = sqlite3_column_text(st, 0);
+	*owners = strdup(text != NULL ? (const char *)text : "");
+	r = *owners != NULL ? 0 : statedb_fail_code(db, -ENOMEM, "reading a rollover's owners");
+out:
 	statedb_done(st);
 	return r;
 }

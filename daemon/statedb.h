@@ -170,6 +170,16 @@ int statedb_rollovers_each(struct statedb *db,
 				     const char *phase, int64_t updated),
 			   void *arg);
 
+/*
+ * The TLSA owners a rollover's fragment is written at, as the daemon keeps
+ * them (text opaque here), stored beside the rollover of domain, which must
+ * exist (ERR_NOT_FOUND otherwise); a save of the state leaves them as they are.
+ */
+int statedb_rollover_owners_save(struct statedb *db, const char *domain, const char *owners);
+
+/* The stored owners of domain (malloc'd, "" when none were stored), or ERR_NOT_FOUND. */
+int statedb_rollover_owners_load(struct statedb *db, const char *domain, char **owners);
+
 /* Drops the rollover of domain; ERR_NOT_FOUND when there was none. */
 int statedb_rollover_delete(struct statedb *db, const char *domain);
 

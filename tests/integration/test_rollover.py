@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import threading
 import time
 
@@ -89,6 +90,9 @@ class Deployer:
         self.requests = []
         self.fail = False
         self.delay = 0.0  # seconds before answering: a deploy that takes its time
+        # seconds between answering and the server presenting the certificate: a deploy
+        # whose reload finishes after it returned (deployed then lasts that long)
+        self.serve_lag = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -106,19 +110,29 @@ class Deployer:
                 os.unlink(path)
                 self.requests.append(req)
                 time.sleep(self.delay)
-                verdict = "deploy refused by the test" if self.fail else "ok"
-                if not self.fail:
-                    # Copied, as a real deploy command installs them: Prosody reloads a
-                    # host's certificate only when its files are other files.
-                    stem = path[:-4]
-                    shutil.copyfile(req["XDANE_CERT"], stem + ".crt")
-                    shutil.copyfile(req["XDANE_KEY"], stem + ".key")
-                    cert = dataclasses.replace(self.template, chain=stem + ".crt",
-                                               key=stem + ".key")
-                    self.bed.serve_cert(self.domain, cert)
-                with open(path[:-4] + ".ack", "w") as f:
-                    f.write(verdict)
+                ack = path[:-4] + ".ack"
+                if self.fail:
+                    self._answer(ack, "deploy refused by the test")
+                    continue
+                if self.serve_lag:
+                    self._answer(ack, "ok")
+                    time.sleep(self.serve_lag)
+                # Copied, as a real deploy command installs them: Prosody reloads a host's
+                # certificate only when its files are other files.
+                stem = path[:-4]
+                shutil.copyfile(req["XDANE_CERT"], stem + ".crt")
+                shutil.copyfile(req["XDANE_KEY"], stem + ".key")
+                cert = dataclasses.replace(self.template, chain=stem + ".crt",
+                                           key=stem + ".key")
+                self.bed.serve_cert(self.domain, cert)
+                if not self.serve_lag:
+                    self._answer(ack, "ok")
             time.sleep(0.05)
+
+    @staticmethod
+    def _answer(ack, verdict):
+        with open(ack, "w") as f:
+            f.write(verdict)
 
     def __enter__(self):
         self._thread.start()
@@ -345,13 +359,15 @@ def test_failing_command_ends_in_rollover_failed(bed, xdane, resolver, tmp_path,
 def test_kill_9_in_every_state(bed, xdane, resolver, tmp_path):
     """xdaned killed with SIGKILL in each state of a rollover and started again: each rollover
     completes from its stored state, and the prober never fails throughout. Commands are made
-    slow (a reload that sleeps, a deploy that takes 1.5 s) so that every state lasts."""
+    slow (a reload that sleeps, a deploy that takes 1.5 s and whose certificate is served 2 s
+    after it returned) so that every state lasts: the poll below must see each one."""
     d = short_ttl_domain(bed, "inline-signed")
     first = cur = d.certs["main"]
     slow_reload = ["sh", "-c", 'sleep 1; exec "$@"', "reload", *d.publisher["reload_command"]]
     phases = ["staged", "published", "propagated", "deployed", "verified", "retired"]
     with Deployer(bed, d, tmp_path, first) as deployer:
         deployer.delay = 1.5
+        deployer.serve_lag = 2.0
         daemon = Xdaned(xdane, bed, tmp_path / "xdaned",
                         {d.name: rollover_block(d, deployer, first, reload=slow_reload)},
                         interval=2).start()
@@ -482,5 +498,65 @@ def test_watched_certificate_starts_a_rollover(bed, xdane, resolver, tmp_path):
             assert p.returncode == 0, p.stderr
             assert json.loads(p.stdout)["keys_spki_sha256"]["current"] == new.spki_sha256
             assert "changed" in daemon.log_text()
+        finally:
+            daemon.stop()
+
+
+def nsupdate(d, *lines):
+    """An RFC 2136 update of d's zone with the bed's TSIG key (the updatable zones)."""
+    p = d.publisher
+    script = (f"server {p['update_server']} {p['update_port']}\nzone {d.name}\n" +
+              "".join(f"update {line}\n" for line in lines) + "send\n")
+    cp = subprocess.run(["nsupdate", "-k", p["tsig_key_file"]], input=script, text=True,
+                        capture_output=True, timeout=30)
+    assert cp.returncode == 0, cp.stderr
+
+
+def test_owners_only_grow_and_survive_a_restart(bed, xdane, tmp_path):
+    """An SRV record for a new port gets the current key's TLSA at its owner at once (the
+    fragment is published again); once that SRV record is gone again, a check that no longer
+    finds the owner takes nothing away; after a restart the stored owners are there before any
+    check, so the first publish of the new process is never written at fewer owners."""
+    d = short_ttl_domain(bed, "updatable")
+    cur = d.certs["main"]
+    srv = f"_xmpp-client._tcp.{d.name}."
+    extra = f"_5299._tcp.{d.target.name}"
+    with Deployer(bed, d, tmp_path, cur) as deployer:
+        daemon = Xdaned(xdane, bed, tmp_path / "xdaned",
+                        {d.name: rollover_block(d, deployer, cur)}, interval=2).start()
+        try:
+            st = wait_state(daemon, d.name, "idle")
+            assert sorted(st["owners"]) == owners(d)
+            assert extra not in owners(d)
+            nsupdate(d, f"add {srv} {TTL} IN SRV 0 5 5299 {d.target.name}.")
+            st = daemon.wait("the new owner", lambda: (lambda s: s if extra in s["owners"]
+                                                       else None)(
+                                 rollover_status(daemon, d.name)), timeout=60)
+            assert st["state"] == "idle"
+            want = [f"3 1 1 {cur.spki_sha256}"]
+            daemon.wait(f"TLSA at {extra}", lambda: served_tlsa(bed, extra) == want,
+                        timeout=60)
+            assert "TLSA owner(s) now; the fragment is published again" in daemon.log_text()
+
+            nsupdate(d, f"delete {srv} SRV 0 5 5299 {d.target.name}.")
+            # A check that no longer sees the port, and one more: the owner and its records stay.
+            def seen_owners(report):
+                return {e.get("tlsa_owner") for s in report.get("services", [])
+                        for e in s.get("endpoints", [])}
+            gone = daemon.wait("a check without the SRV record", lambda: (
+                lambda r: r if extra not in seen_owners(r) else None)(daemon.report(d.name)),
+                timeout=60)
+            daemon.wait("one more check", lambda: daemon.report(d.name)["checked_at"] !=
+                        gone["checked_at"], timeout=60)
+            assert extra in rollover_status(daemon, d.name)["owners"]
+            assert served_tlsa(bed, extra) == want
+            for owner in owners(d):
+                assert served_tlsa(bed, owner) == want, owner
+
+            daemon.stop()
+            daemon.start()
+            st = rollover_status(daemon, d.name)
+            assert st["state"] == "idle"
+            assert sorted(st["owners"]) == sorted(owners(d) + [extra])
         finally:
             daemon.stop()

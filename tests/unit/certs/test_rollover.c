@@ -911,6 +911,32 @@ static void test_republish(void **state)
 	free(f);
 }
 
+/*
+ * New owners make the confirmed fragment out of date: it is published again,
+ * and an answer to a publish issued before they changed confirms nothing.
+ */
+static void test_owners_republish(void **state)
+{
+	struct fx *f = malloc(sizeof(*f));
+
+	(void)state;
+	assert_non_null(f);
+	fx_reach(f, ROLLOVER_PUBLISHED);
+	fx_event(f, EV_TICK);
+	assert_false(f->act.publish);
+	f->cfg.owners_hash = 0x1111;
+	fx_event(f, EV_TICK);
+	assert_true(f->act.publish);
+	f->cfg.owners_hash = 0x2222; /* grew again while that publish ran */
+	fx_event(f, EV_PUBLISH_OK);
+	assert_true(f->act.publish);
+	assert_int_equal(f->st.phase, ROLLOVER_PUBLISHED);
+	fx_event(f, EV_PUBLISH_OK);
+	fx_event(f, EV_TICK);
+	assert_false(f->act.publish);
+	free(f);
+}
+
 /* A stage that is not for this rollover is refused without a change. */
 static void test_stage_refused(void **state)
 {
@@ -1904,6 +1930,7 @@ int main(void)
 		cmocka_unit_test(test_abort_lingers),
 		cmocka_unit_test(test_verified_readd),
 		cmocka_unit_test(test_republish),
+		cmocka_unit_test(test_owners_republish),
 		cmocka_unit_test(test_stage_refused),
 		cmocka_unit_test(test_text_roundtrip),
 		cmocka_unit_test(test_resume),

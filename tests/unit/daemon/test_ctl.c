@@ -135,6 +135,7 @@ static const char idle_json[] =
 static const char stalled_json[] =
 	"{\"domain\": \"chat.example.net\", \"mode\": \"reactive\", \"state\": \"published\","
 	" \"entered\": " ENTERED ", \"held_seconds\": 3725, \"wait_seconds\": 3630,"
+	" \"owners\": [\"_5222._tcp.xmpp.example.net\", \"_5269._tcp.xmpp.example.net\"],"
 	" \"keys_spki_sha256\": {\"current\": \"aa11\", \"new\": \"bb22\", \"next\": null,"
 	" \"lingering\": null},"
 	" \"commands\": {\"publish\": {\"in_flight\": true, \"attempts\": 2, \"failed\": false,"
@@ -228,6 +229,8 @@ static void the_detail_of_one_domain(void **state)
 	assert_string_equal(
 		out, "chat.example.net: published, reactive, since 2026-11-22T02:34:57Z (1h02m)\n"
 		     "  wait       1h00m\n"
+		     "  owners     _5222._tcp.xmpp.example.net\n"
+		     "             _5269._tcp.xmpp.example.net\n"
 		     "  current    aa11\n"
 		     "  new        bb22\n"
 		     "  publish    running, failed 2 times: rndc exited 1\n"

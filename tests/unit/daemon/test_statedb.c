@@ -219,10 +219,10 @@ static void test_open_schema(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 3);
 	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 5);
 	reopen(fx);
-	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 3);
 	assert_string_equal(statedb_error(fx->db), "");
 	assert_string_equal(statedb_error(NULL), "");
 }
@@ -1067,6 +1067,40 @@ static const char schema_v1[] =
 	"INSERT INTO events(at, domain, what) VALUES (1795000000, NULL, 'started');"
 	"PRAGMA user_version = 1;";
 
+/* The owners live beside the state: a save of the state keeps them, a delete drops them. */
+static void test_rollover_owners(void **state)
+{
+	struct fixture *fx = *state;
+	char *owners = (char *)1;
+	const char *names = "_5222._tcp.xmpp.example.org _5269._tcp.xmpp.example.org";
+
+	assert_int_equal(statedb_rollover_owners_load(fx->db, DOMAIN, &owners), ERR_NOT_FOUND);
+	assert_null(owners);
+	assert_int_equal(statedb_rollover_owners_save(fx->db, DOMAIN, names), ERR_NOT_FOUND);
+	assert_non_null(strstr(statedb_error(fx->db), DOMAIN));
+
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_STAGED, "staged", NOW, NULL),
+			 0);
+	assert_int_equal(statedb_rollover_owners_load(fx->db, DOMAIN, &owners), 0);
+	assert_string_equal(owners, "");
+	free(owners);
+	assert_int_equal(statedb_rollover_owners_save(fx->db, DOMAIN, names), 0);
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_PUBLISHED, "published",
+					       NOW + 1, "rollover: staged -> published"),
+			 0);
+	assert_int_equal(statedb_rollover_owners_load(fx->db, DOMAIN, &owners), 0);
+	assert_string_equal(owners, names);
+	free(owners);
+	assert_int_equal(statedb_rollover_owners_save(fx->db, DOMAIN, NULL), -EINVAL);
+
+	assert_int_equal(statedb_rollover_delete(fx->db, DOMAIN), 0);
+	assert_int_equal(statedb_rollover_save(fx->db, DOMAIN, STATE_STAGED, "staged", NOW, NULL),
+			 0);
+	assert_int_equal(statedb_rollover_owners_load(fx->db, DOMAIN, &owners), 0);
+	assert_string_equal(owners, "");
+	free(owners);
+}
+
 static void test_rollover_upgrade_v1(void **state)
 {
 	struct fixture *fx = *state;
@@ -1100,7 +1134,9 @@ static void test_rollover_upgrade_v1(void **state)
 	free(text);
 	statedb_close(db);
 
-	assert_int_equal(raw_int_path(path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int_path(path, "PRAGMA user_version"), 3);
+	/* Version 3's owners start empty. */
+	assert_int_equal(raw_int_path(path, "SELECT count(*) FROM rollovers WHERE owners = ''"), 1);
 	/* The old event and the new one, whose domain says whose rollover it was. */
 	assert_int_equal(raw_int_path(path, "SELECT count(*) FROM events"), 2);
 	assert_int_equal(raw_int_path(path, "SELECT count(*) FROM events WHERE"
@@ -1139,6 +1175,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollover_kept_by_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollover_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollover_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_owners, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollover_upgrade_v1, setup, teardown),
 	};
 
