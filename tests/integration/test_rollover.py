@@ -234,11 +234,20 @@ def test_reactive_rollover(bed, xdane, resolver, tmp_path, fault):
             st = wait_state(daemon, d.name, "idle")
             assert st["keys_spki_sha256"]["current"] == old.spki_sha256
             assert st["mode"] == "reactive"
+            # At rest the servers are asked once a minute: let the timer go there, so that
+            # the stage below shows a moving rollover does not wait for it.
+            daemon.wait("no publish in flight", lambda: not rollover_status(
+                daemon, d.name)["commands"]["publish"]["in_flight"])
+            time.sleep(2)
             with probe(resolver, d) as prober:
                 prober.wait_attempts(2, 60)
+                staged_at = time.monotonic()
                 status, text = control(daemon, "POST", f"/rollover/{d.name}/stage",
                                        {"cert": new.chain, "key": new.key})
                 assert status == 200, text
+                daemon.wait("the deploy", lambda: deployer.requests, timeout=120)
+                # The wait is TTL + margin (4 s): far less than the minute at rest.
+                assert time.monotonic() - staged_at < 45, rollover_status(daemon, d.name)
                 done = wait_state(daemon, d.name, "idle", timeout=120, key=new.spki_sha256)
                 assert not done["failed"] and not done["stalled"], done
                 prober.wait_attempts(len(prober.attempts) + 2, 60)
