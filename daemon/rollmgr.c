@@ -86,6 +86,8 @@ struct rm_domain {
 	 * SRV lookups all answered; no step runs before.
 	 */
 	bool owners_known;
+	/* A record not of DANE-EE (usage 3) at an owner, "" if none: the rollover does not start. */
+	char foreign[FACTS_NAME_MAX + 32];
 	size_t n_owners;
 	char owners[TLSAWATCH_MAX_OWNERS][FACTS_NAME_MAX];
 	size_t n_servers;
@@ -752,6 +754,16 @@ static bool rm_report_decided(const json_t *report)
 	return true;
 }
 
+/* Notes the first record at an owner that pins a CA or a trust anchor (usage 0 to 2). */
+static void rm_note_foreign(struct rm_domain *d, const char *owner, const char *tlsa)
+{
+	unsigned u;
+
+	if (d->foreign[0] == '\0' && tlsa != NULL && sscanf(tlsa, "%u", &u) == 1 && u != 3) {
+		snprintf(d->foreign, sizeof(d->foreign), "%s TLSA %.12s", owner, tlsa);
+	}
+}
+
 static void rm_add_shape(struct rm_domain *d, const char *tlsa)
 {
 	unsigned u, s, mt;
@@ -835,6 +847,7 @@ static void rm_read_report(struct rm_domain *d, const json_t *report)
 	 * owners would withdraw every TLSA there.
 	 */
 	d->n_servers = d->n_endpoints = d->n_shape = 0;
+	d->foreign[0] = '\0';
 	json_array_foreach(json_object_get(report, "services"), i, sv)
 	{
 		json_array_foreach(json_object_get(sv, "endpoints"), k, e)
@@ -848,6 +861,7 @@ static void rm_read_report(struct rm_domain *d, const json_t *report)
 			json_array_foreach(json_object_get(e, "tlsa"), x, rec)
 			{
 				rm_add_shape(d, json_string_value(rec));
+				rm_note_foreign(d, owner, json_string_value(rec));
 			}
 			rm_add_endpoint(d, e);
 		}
@@ -896,6 +910,16 @@ static void rm_init_state(struct rm_domain *d)
 	struct stage_error err;
 	int r;
 
+	if (d->foreign[0] != '\0') {
+		/* The fragment replaces every TLSA at the owners: it would drop that pin. */
+		if (!d->init_logged) {
+			log_err("%s: rollover cannot start: %s... pins a CA or trust anchor; rollovers "
+				"manage DANE-EE (usage 3) records only and would replace it",
+				d->name, d->foreign);
+			d->init_logged = true;
+		}
+		return;
+	}
 	if (stage_check(&req, &cur, &err) < 0) {
 		if (!d->init_logged) {
 			log_err("%s: rollover cannot start: %s", d->name, err.detail);
@@ -1188,11 +1212,21 @@ static json_t *rm_domain_json(const struct rm_domain *d)
 	const struct rollover_state *st = &d->st;
 
 	if (!d->have_state) {
+		char detail[sizeof(d->foreign) + 128];
+
+		if (d->foreign[0] != '\0') {
+			snprintf(detail, sizeof(detail),
+				 "not started: %s... pins a CA or trust anchor; rollovers manage "
+				 "DANE-EE (usage 3) records only",
+				 d->foreign);
+		} else {
+			snprintf(detail, sizeof(detail), "not started: %s",
+				 d->n_owners == 0 ? "waiting for the first check"
+						  : "waiting for a check that finds every "
+						    "service's SRV records");
+		}
 		return json_pack("{s:s, s:s, s:s}", "domain", d->name, "state", "none", "detail",
-				 d->n_owners == 0
-					 ? "not started: waiting for the first check"
-					 : "not started: waiting for a check that finds every "
-					   "service's SRV records");
+				 detail);
 	}
 	return json_pack(
 		"{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o},"

@@ -569,3 +569,30 @@ def test_owners_only_grow_and_survive_a_restart(bed, xdane, tmp_path):
             assert sorted(st["owners"]) == sorted(owners(d) + [extra])
         finally:
             daemon.stop()
+
+
+def test_a_ca_pin_keeps_the_rollover_from_starting(bed, xdane, tmp_path):
+    """TLSA 2 0 1 (DANE-TA) at the owners: the fragment would replace that pin with DANE-EE
+    records, so the rollover does not start, says why, and publishes nothing."""
+    spec = bed.new_spec(kind="roll-ta")
+    apply_fault("inline-signed", spec, bed, {})
+    apply_fault("dane-ta", spec, bed, {})
+    spec.ttl = TTL
+    d = bed.add_domain(spec)
+    cur = d.certs["main"]
+    before = open(d.publisher["fragment"]).read()
+    with Deployer(bed, d, tmp_path, cur) as deployer:
+        daemon = Xdaned(xdane, bed, tmp_path / "xdaned",
+                        {d.name: rollover_block(d, deployer, cur)}, interval=2).start()
+        try:
+            daemon.wait("a check", lambda: daemon.report(d.name).get("checked_at"))
+            st = daemon.wait("the reason", lambda: (lambda s: s if "pins a CA" in
+                                                    s.get("detail", "") else None)(
+                                 rollover_status(daemon, d.name)))
+            assert st["state"] == "none" and "TLSA 2 0 1" in st["detail"], st
+            daemon.wait("the log line", lambda: "rollover cannot start" in daemon.log_text())
+            assert open(d.publisher["fragment"]).read() == before
+            for owner in owners(d):
+                assert served_tlsa(bed, owner)[0].startswith("2 0 1 "), owner
+        finally:
+            daemon.stop()
