@@ -86,8 +86,8 @@ struct rm_domain {
 	 * SRV lookups all answered; no step runs before.
 	 */
 	bool owners_known;
-	/* A record not of DANE-EE (usage 3) at an owner, "" if none: the rollover does not start. */
-	char foreign[FACTS_NAME_MAX + 32];
+	/* Why the last check's findings keep a rollover from starting, "" if nothing does. */
+	char unsupported[FACTS_NAME_MAX + 256];
 	size_t n_owners;
 	char owners[TLSAWATCH_MAX_OWNERS][FACTS_NAME_MAX];
 	size_t n_servers;
@@ -754,13 +754,42 @@ static bool rm_report_decided(const json_t *report)
 	return true;
 }
 
-/* Notes the first record at an owner that pins a CA or a trust anchor (usage 0 to 2). */
-static void rm_note_foreign(struct rm_domain *d, const char *owner, const char *tlsa)
+/*
+ * What a rollover would break, so it does not start: the fragment replaces
+ * every TLSA at the owners with DANE-EE records of the one key it rolls.
+ * A record pinning a CA or trust anchor (usage 0 to 2) would be dropped, and
+ * so would the records of a second certificate the server shows to peers
+ * offering only RSA.
+ */
+static void rm_note_unsupported(struct rm_domain *d, const char *owner, const json_t *e)
 {
+	const json_t *rec, *rsa = json_object_get(json_object_get(e, "rsa"), "cert");
+	const char *main_key = rm_str(json_object_get(e, "cert"), "spki_sha256");
+	const char *rsa_key = rm_str(rsa, "spki_sha256");
 	unsigned u;
+	size_t i;
 
-	if (d->foreign[0] == '\0' && tlsa != NULL && sscanf(tlsa, "%u", &u) == 1 && u != 3) {
-		snprintf(d->foreign, sizeof(d->foreign), "%s TLSA %.12s", owner, tlsa);
+	if (d->unsupported[0] != '\0') {
+		return;
+	}
+	json_array_foreach(json_object_get(e, "tlsa"), i, rec)
+	{
+		const char *tlsa = json_string_value(rec);
+
+		if (tlsa != NULL && sscanf(tlsa, "%u", &u) == 1 && u != 3) {
+			snprintf(d->unsupported, sizeof(d->unsupported),
+				 "%s TLSA %.12s... pins a CA or trust anchor; rollovers manage "
+				 "DANE-EE (usage 3) records only",
+				 owner, tlsa);
+			return;
+		}
+	}
+	if (main_key != NULL && rsa_key != NULL && strcmp(main_key, rsa_key) != 0) {
+		snprintf(d->unsupported, sizeof(d->unsupported),
+			 "%s port %d shows peers offering only RSA a second certificate; a "
+			 "rollover replaces one key only",
+			 rm_str(e, "address") != NULL ? rm_str(e, "address") : owner,
+			 (int)json_integer_value(json_object_get(e, "port")));
 	}
 }
 
@@ -847,7 +876,7 @@ static void rm_read_report(struct rm_domain *d, const json_t *report)
 	 * owners would withdraw every TLSA there.
 	 */
 	d->n_servers = d->n_endpoints = d->n_shape = 0;
-	d->foreign[0] = '\0';
+	d->unsupported[0] = '\0';
 	json_array_foreach(json_object_get(report, "services"), i, sv)
 	{
 		json_array_foreach(json_object_get(sv, "endpoints"), k, e)
@@ -861,9 +890,9 @@ static void rm_read_report(struct rm_domain *d, const json_t *report)
 			json_array_foreach(json_object_get(e, "tlsa"), x, rec)
 			{
 				rm_add_shape(d, json_string_value(rec));
-				rm_note_foreign(d, owner, json_string_value(rec));
 			}
 			rm_add_endpoint(d, e);
+			rm_note_unsupported(d, owner, e);
 		}
 	}
 	if (apex != NULL && rm_under(apex, rm_zone(d)) && rm_under(rm_zone(d), apex)) {
@@ -910,12 +939,9 @@ static void rm_init_state(struct rm_domain *d)
 	struct stage_error err;
 	int r;
 
-	if (d->foreign[0] != '\0') {
-		/* The fragment replaces every TLSA at the owners: it would drop that pin. */
+	if (d->unsupported[0] != '\0') {
 		if (!d->init_logged) {
-			log_err("%s: rollover cannot start: %s... pins a CA or trust anchor; rollovers "
-				"manage DANE-EE (usage 3) records only and would replace it",
-				d->name, d->foreign);
+			log_err("%s: rollover cannot start: %s", d->name, d->unsupported);
 			d->init_logged = true;
 		}
 		return;
@@ -1212,13 +1238,10 @@ static json_t *rm_domain_json(const struct rm_domain *d)
 	const struct rollover_state *st = &d->st;
 
 	if (!d->have_state) {
-		char detail[sizeof(d->foreign) + 128];
+		char detail[sizeof(d->unsupported) + 64];
 
-		if (d->foreign[0] != '\0') {
-			snprintf(detail, sizeof(detail),
-				 "not started: %s... pins a CA or trust anchor; rollovers manage "
-				 "DANE-EE (usage 3) records only",
-				 d->foreign);
+		if (d->unsupported[0] != '\0') {
+			snprintf(detail, sizeof(detail), "not started: %s", d->unsupported);
 		} else {
 			snprintf(detail, sizeof(detail), "not started: %s",
 				 d->n_owners == 0 ? "waiting for the first check"
