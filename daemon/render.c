@@ -283,6 +283,11 @@ const char *render_family_header(enum render_family f)
 	return (int)f >= 0 && f < RENDER_FAMILY_COUNT ? render_family_headers[f] : "";
 }
 
+const char *render_family_name(enum render_family f)
+{
+	return (int)f >= 0 && f < RENDER_FAMILY_COUNT ? render_family_names[f] : "";
+}
+
 /* The sample lines of a set: timestamps and counts print as integers with %.15g. */
 static void render_set_write(struct rtext *t, const char *name, const struct render_set *s)
 {

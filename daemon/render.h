@@ -73,6 +73,8 @@ void render_domain_release(struct render_domain *d);
 
 /* "# HELP ...\n# TYPE ...\n" of a family. */
 const char *render_family_header(enum render_family f);
+/* The family's metric name ("xdane_domain_status"). */
+const char *render_family_name(enum render_family f);
 
 /* The daemon's own samples (xdane_up-style families), appended after the domains'. */
 struct render_daemon_stats {

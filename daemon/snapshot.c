@@ -8,20 +8,111 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/renderpack.h"
 #include "daemon/snapshot.h"
+
+/* The names part of a view of name was packed with (and is unpacked with). */
+static void view_names(const char *name, size_t name_len, size_t part, struct renderpack_names *ret)
+{
+	ret->family = part < RENDER_FAMILY_COUNT ? render_family_name((enum render_family)part)
+						 : "";
+	ret->family_len = strlen(ret->family);
+	ret->domain = name;
+	ret->domain_len = name_len;
+}
+
+/*
+ * Packs every part of r into tmp (renderpack_bound of their total plus one
+ * byte per part), where each begins into off; the unpacked lengths into p.
+ */
+static size_t view_pack(const char *name, size_t name_len, const struct render_domain *r,
+			uint8_t *tmp, struct view_packed *p)
+{
+	size_t part, w = 0;
+
+	for (part = 0; part <= RENDER_PART_ROW; part++) {
+		struct renderpack_names names;
+		size_t len;
+		const char *text = render_part(r, part, &len);
+
+		view_names(name, name_len, part, &names);
+		p->off[part] = (uint32_t)w;
+		w += renderpack_pack(text, len, &names, tmp + w);
+		if (part == RENDER_PART_ROW) {
+			p->row_len = (uint32_t)len;
+		} else {
+			p->metrics_len += (uint32_t)len;
+		}
+	}
+	p->off[RENDER_PART_ROW + 1] = (uint32_t)w;
+	return w;
+}
 
 struct view *view_new(const char *name, struct render_domain *r)
 {
-	struct view *v = calloc(1, sizeof(*v));
+	struct view_packed packed = {.status = r->status};
+	size_t name_len = strlen(name), text_len = 0, code_len, part;
+	struct view *v = NULL;
+	uint8_t *tmp;
 
-	if (v == NULL || (v->name = strdup(name)) == NULL) {
-		free(v);
-		return NULL;
+	for (part = 0; part <= RENDER_PART_ROW; part++) {
+		size_t len;
+
+		render_part(r, part, &len);
+		text_len += len;
+	}
+	tmp = malloc(renderpack_bound(text_len) + RENDER_PART_ROW + 1);
+	if (tmp == NULL) {
+		goto out;
+	}
+	code_len = view_pack(name, name_len, r, tmp, &packed);
+	/* One allocation: what a page visits of each view sits together. */
+	v = malloc(sizeof(*v) + name_len + 1 + code_len);
+	if (v == NULL) {
+		goto out;
 	}
 	atomic_init(&v->ref, 1);
-	v->r = *r;
-	memset(r, 0, sizeof(*r));
+	v->name = (char *)(v + 1);
+	memcpy(v->name, name, name_len + 1);
+	v->name_len = name_len;
+	v->rollover = NULL;
+	v->r = packed;
+	v->r.code = (uint8_t *)v->name + name_len + 1;
+	memcpy((uint8_t *)v->r.code, tmp, code_len);
+out:
+	free(tmp);
+	render_domain_release(r);
 	return v;
+}
+
+char *view_part(const struct view *v, size_t part)
+{
+	struct renderpack_names names;
+	struct renderpack_cursor c;
+	const char *piece;
+	size_t len, total = 0;
+	char *text;
+
+	if (part > RENDER_PART_ROW) {
+		return NULL;
+	}
+	view_names(v->name, v->name_len, part, &names);
+	c = (struct renderpack_cursor){v->r.code + v->r.off[part], v->r.code + v->r.off[part + 1]};
+	while (renderpack_next(&c, &names, &piece, &len)) {
+		total += len;
+	}
+	text = malloc(total + 1);
+	if (text == NULL) {
+		return NULL;
+	}
+	total = 0;
+	c = (struct renderpack_cursor){v->r.code + v->r.off[part], v->r.code + v->r.off[part + 1]};
+	while (renderpack_next(&c, &names, &piece, &len)) {
+		memcpy(text + total, piece, len);
+		total += len;
+	}
+	text[total] = '\0';
+	return text;
 }
 
 struct view *view_ref(struct view *v)
@@ -35,8 +126,6 @@ void view_unref(struct view *v)
 	if (v == NULL || atomic_fetch_sub_explicit(&v->ref, 1, memory_order_acq_rel) != 1) {
 		return;
 	}
-	render_domain_release(&v->r);
-	free(v->name);
 	free(v);
 }
 
@@ -118,9 +207,9 @@ void snapshot_release(struct snapshot *s)
  * family, its header and then every view's samples of it, and last the
  * daemon's own samples; / is its head, every view's row, and its tail.
  * The head (the daemon's samples, or the page's head with its counts) is
- * made when the reader is; the rest is the views' texts, copied as sent.
+ * made when the reader is; the views' parts are unpacked as they are sent.
  */
-/* How many pieces ahead snapshot_prefetch asks for a view, and for its text. */
+/* How many pieces ahead snapshot_prefetch asks for a view, and for its part. */
 #define SNAPSHOT_PREFETCH_VIEW 16
 #define SNAPSHOT_PREFETCH_TEXT 8
 
@@ -129,28 +218,48 @@ struct snapshot_reader {
 	enum snapshot_page_kind kind;
 	char *head;
 	size_t head_len;
-	size_t next;	 /* the piece after the one being sent */
-	const char *cur; /* the piece being sent */
+	size_t family_len[RENDER_FAMILY_COUNT]; /* of the families' names */
+	size_t next;				/* the piece after the one being sent */
+	struct renderpack_cursor packed;	/* the rest of a view's part being sent */
+	struct renderpack_names names;		/* what that part was packed with */
+	const char *cur;			/* the text being copied */
 	size_t cur_len;
 	size_t cur_off;
 };
 
-/* Piece k of r's page into *ret and its length; false past the last piece. */
-static bool snapshot_piece(const struct snapshot_reader *r, size_t k, const char **ret,
-			   size_t *ret_len)
+/* Starts sending the part of view v of s. */
+static void snapshot_open_part(struct snapshot_reader *r, const struct view *v, size_t part)
+{
+	r->names.family = part < RENDER_FAMILY_COUNT ? render_family_name((enum render_family)part)
+						     : "";
+	r->names.family_len = part < RENDER_FAMILY_COUNT ? r->family_len[part] : 0;
+	r->names.domain = v->name;
+	r->names.domain_len = v->name_len;
+	r->packed.p = v->r.code + v->r.off[part];
+	r->packed.end = v->r.code + v->r.off[part + 1];
+}
+
+/* Starts sending text. */
+static void snapshot_open_text(struct snapshot_reader *r, const char *text, size_t len)
+{
+	r->cur = text;
+	r->cur_len = len;
+	r->cur_off = 0;
+}
+
+/* Starts sending piece k of r's page; false past the last piece. */
+static bool snapshot_open(struct snapshot_reader *r, size_t k)
 {
 	const struct snapshot *s = r->s;
 	size_t per_family = s->n + 1;
 
 	if (r->kind == SNAPSHOT_HTML) {
 		if (k == 0) {
-			*ret = r->head;
-			*ret_len = r->head_len;
+			snapshot_open_text(r, r->head, r->head_len);
 		} else if (k <= s->n) {
-			*ret = render_part(&s->v[k - 1]->r, RENDER_PART_ROW, ret_len);
+			snapshot_open_part(r, s->v[k - 1], RENDER_PART_ROW);
 		} else if (k == s->n + 1) {
-			*ret = render_page_tail();
-			*ret_len = strlen(*ret);
+			snapshot_open_text(r, render_page_tail(), strlen(render_page_tail()));
 		} else {
 			return false;
 		}
@@ -160,19 +269,41 @@ static bool snapshot_piece(const struct snapshot_reader *r, size_t k, const char
 		size_t f = k / per_family, i = k % per_family;
 
 		if (i == 0) {
-			*ret = render_family_header((enum render_family)f);
-			*ret_len = strlen(*ret);
+			const char *h = render_family_header((enum render_family)f);
+
+			snapshot_open_text(r, h, strlen(h));
 		} else {
-			*ret = render_part(&s->v[i - 1]->r, f, ret_len);
+			snapshot_open_part(r, s->v[i - 1], f);
 		}
 		return true;
 	}
 	if (k == RENDER_FAMILY_COUNT * per_family) {
-		*ret = r->head;
-		*ret_len = r->head_len;
+		snapshot_open_text(r, r->head, r->head_len);
 		return true;
 	}
 	return false;
+}
+
+/* The length of r's page, from the views' unpacked lengths. */
+static size_t snapshot_page_len(const struct snapshot_reader *r)
+{
+	const struct snapshot *s = r->s;
+	size_t total = r->head_len, i;
+
+	if (r->kind == SNAPSHOT_HTML) {
+		total += strlen(render_page_tail());
+		for (i = 0; i < s->n; i++) {
+			total += s->v[i]->r.row_len;
+		}
+		return total;
+	}
+	for (i = 0; i < RENDER_FAMILY_COUNT; i++) {
+		total += strlen(render_family_header((enum render_family)i));
+	}
+	for (i = 0; i < s->n; i++) {
+		total += s->v[i]->r.metrics_len;
+	}
+	return total;
 }
 
 /* The page's head: the counts by status, and xdaned's own problem as a banner. */
@@ -194,8 +325,7 @@ struct snapshot_reader *snapshot_reader_new(struct snapshot *s, enum snapshot_pa
 					    size_t *ret_len)
 {
 	struct snapshot_reader *r;
-	const char *piece;
-	size_t k, len, total = 0;
+	size_t f;
 	int err;
 
 	if ((int)kind < 0 || kind >= SNAPSHOT_PAGE_COUNT || (r = calloc(1, sizeof(*r))) == NULL) {
@@ -210,19 +340,18 @@ struct snapshot_reader *snapshot_reader_new(struct snapshot *s, enum snapshot_pa
 		return NULL;
 	}
 	r->head_len = strlen(r->head);
-	for (k = 0; snapshot_piece(r, k, &piece, &len); k++) {
-		total += len;
+	for (f = 0; f < RENDER_FAMILY_COUNT; f++) {
+		r->family_len[f] = strlen(render_family_name((enum render_family)f));
 	}
 	r->s = snapshot_acquire_ref(s);
-	*ret_len = total;
+	*ret_len = snapshot_page_len(r);
 	return r;
 }
 
 /*
  * Asks the CPU for the memory of the pieces after piece k ahead of time: a
- * page visits every view once per family, each in an allocation of its own,
- * and without this the copy waits on a cache miss (two: the view, then its
- * text) for every piece of 2 KB or less.
+ * page visits every view once per family, and without this the copy waits
+ * on a cache miss (two: the view, then its part) for every piece.
  */
 static void snapshot_prefetch(const struct snapshot_reader *r, size_t k)
 {
@@ -237,11 +366,9 @@ static void snapshot_prefetch(const struct snapshot_reader *r, size_t k)
 		__builtin_prefetch(s->v[i + SNAPSHOT_PREFETCH_VIEW - 1]);
 	}
 	if (i + SNAPSHOT_PREFETCH_TEXT <= s->n) {
-		const struct render_domain *d = &s->v[i + SNAPSHOT_PREFETCH_TEXT - 1]->r;
+		const struct view_packed *p = &s->v[i + SNAPSHOT_PREFETCH_TEXT - 1]->r;
 
-		if (d->text != NULL) {
-			__builtin_prefetch(d->text + d->off[k / per_family]);
-		}
+		__builtin_prefetch(p->code + p->off[k / per_family]);
 	}
 }
 
@@ -253,12 +380,15 @@ size_t snapshot_reader_read(struct snapshot_reader *r, char *buf, size_t max)
 		size_t n;
 
 		if (r->cur_off == r->cur_len) {
-			if (!snapshot_piece(r, r->next, &r->cur, &r->cur_len)) {
-				r->cur_len = r->cur_off = 0;
+			r->cur_off = 0;
+			if (renderpack_next(&r->packed, &r->names, &r->cur, &r->cur_len)) {
+				continue;
+			}
+			r->cur_len = 0;
+			if (!snapshot_open(r, r->next)) {
 				break;
 			}
 			r->next++;
-			r->cur_off = 0;
 			snapshot_prefetch(r, r->next);
 			continue;
 		}

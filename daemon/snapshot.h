@@ -16,11 +16,26 @@
 
 #include "daemon/render.h"
 
+/*
+ * A domain's rendered samples and HTML row, packed (renderpack.h) to about a
+ * quarter of their text: with 10,000 domains the texts were most of
+ * xdaned's memory. Unpacked while a page is sent.
+ */
+struct view_packed {
+	int status;			   /* render_domain's: 0 ok .. 3 critical, 4 unknown */
+	uint32_t metrics_len;		   /* bytes of its samples unpacked, every family */
+	uint32_t row_len;		   /* bytes of its HTML row unpacked */
+	uint32_t off[RENDER_PART_ROW + 2]; /* part p is code[off[p] .. off[p + 1]) */
+	const uint8_t *code;
+};
+
+/* One allocation: the view, then its name, then its packed parts. */
 struct view {
 	atomic_uint ref;
 	char *name;
+	size_t name_len;
 	const char *rollover; /* the rollover's phase (a static name), NULL without one */
-	struct render_domain r;
+	struct view_packed r;
 };
 
 /*
@@ -42,8 +57,10 @@ struct snapshot {
 	struct view **v; /* in the config's order; each holds a reference */
 };
 
-/* A new view of name that takes over r (r is then empty). NULL on -ENOMEM. */
+/* A new view of name, r packed; r is released (then empty) either way. NULL on -ENOMEM. */
 struct view *view_new(const char *name, struct render_domain *r);
+/* Part p (a family, or RENDER_PART_ROW) of v unpacked, malloc'd; NULL on -ENOMEM. */
+char *view_part(const struct view *v, size_t part);
 struct view *view_ref(struct view *v);
 void view_unref(struct view *v);
 

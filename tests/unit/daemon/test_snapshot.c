@@ -4,7 +4,8 @@
  * are the families' headers and every view's samples in order, then the
  * daemon's own samples (/metrics), or the head, every row and the tail (/);
  * the length announced up front is the length read, whatever the reads'
- * sizes; a reader keeps its snapshot alive after a newer one is published.
+ * sizes; the views' packed parts unpack to what render_domain made; a reader
+ * keeps its snapshot alive after a newer one is published.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@ static const char *const names[] = {"a.example", "b.example", "c.example"};
 struct fixture {
 	struct snapshot_box box;
 	struct view *v[3];
+	char *part[3][RENDER_PART_ROW + 1]; /* render_domain's text of each view's parts */
 	struct render_daemon_stats stats;
 };
 
@@ -37,12 +39,18 @@ static int setup(void **state)
 	assert_int_equal(snapshot_box_init(&f->box), 0);
 	for (i = 0; i < 3; i++) {
 		struct render_domain r;
+		size_t p;
 
 		/* Never checked; the second with a rollover (every state a series). */
 		assert_int_equal(
 			render_domain(names[i], NULL, NULL, i == 1 ? "published" : NULL, &r), 0);
+		for (p = 0; p <= RENDER_PART_ROW; p++) {
+			f->part[i][p] = strdup(render_part(&r, p, NULL));
+			assert_non_null(f->part[i][p]);
+		}
 		f->v[i] = view_new(names[i], &r);
 		assert_non_null(f->v[i]);
+		assert_null(r.text); /* taken over */
 	}
 	f->stats.started_at = NOW;
 	f->stats.state_db_ok = true;
@@ -57,7 +65,12 @@ static int teardown(void **state)
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
+		size_t p;
+
 		view_unref(f->v[i]);
+		for (p = 0; p <= RENDER_PART_ROW; p++) {
+			free(f->part[i][p]);
+		}
 	}
 	snapshot_box_destroy(&f->box);
 	free(f);
@@ -99,8 +112,7 @@ static char *expected_metrics(struct fixture *f)
 		len += (size_t)snprintf(out + len, cap - len, "%s",
 					render_family_header((enum render_family)p));
 		for (i = 0; i < 3; i++) {
-			len += (size_t)snprintf(out + len, cap - len, "%s",
-						render_part(&f->v[i]->r, p, NULL));
+			len += (size_t)snprintf(out + len, cap - len, "%s", f->part[i][p]);
 		}
 	}
 	assert_int_equal(render_daemon_metrics(&f->stats, &daemon), 0);
@@ -140,7 +152,7 @@ static void html_page(void **state)
 	assert_non_null(strstr(page, "<!DOCTYPE html>"));
 	assert_non_null(strstr(page, "unknown 3"));
 	for (i = 0; i < 3; i++) { /* every row, in the snapshot's order */
-		const char *row = render_part(&f->v[i]->r, RENDER_PART_ROW, NULL);
+		const char *row = f->part[i][RENDER_PART_ROW];
 
 		at = strstr(at, row);
 		assert_non_null(at);
@@ -175,6 +187,70 @@ static void reader_outlives_publish(void **state)
 	snapshot_release(s);
 }
 
+/* Each view's parts unpack to the text they were packed from. */
+static void view_parts(void **state)
+{
+	struct fixture *f = *state;
+	size_t i, p;
+
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(f->v[i]->name, names[i]);
+		assert_int_equal(f->v[i]->r.status, 4);
+		for (p = 0; p <= RENDER_PART_ROW; p++) {
+			char *text = view_part(f->v[i], p);
+
+			assert_non_null(text);
+			assert_string_equal(text, f->part[i][p]);
+			free(text);
+		}
+		assert_null(view_part(f->v[i], RENDER_PART_ROW + 1));
+	}
+}
+
+/*
+ * The bed's sample domains (report_two_domains.json), checked: every part
+ * unpacks to its text, and the packed form is a fraction of it.
+ */
+static void checked_views(void **state)
+{
+	json_t *doc = json_load_file(XDANE_TEST_DATA "/report_two_domains.json", 0, NULL);
+	const json_t *report;
+	size_t i;
+
+	(void)state;
+	assert_non_null(doc);
+	json_array_foreach(json_object_get(doc, "domains"), i, report)
+	{
+		const char *name = json_string_value(json_object_get(report, "domain"));
+		char *want[RENDER_PART_ROW + 1];
+		size_t p, text_len = 0;
+		struct render_domain r;
+		struct view *v;
+
+		assert_int_equal(render_domain(name, report, NULL, NULL, &r), 0);
+		for (p = 0; p <= RENDER_PART_ROW; p++) {
+			want[p] = strdup(render_part(&r, p, NULL));
+			assert_non_null(want[p]);
+			text_len += strlen(want[p]);
+		}
+		v = view_new(name, &r);
+		assert_non_null(v);
+		assert_int_equal(v->r.metrics_len + v->r.row_len, text_len);
+		/* 6,956 -> 2,129 and 13,265 -> 5,440 bytes (long finding messages) */
+		assert_true(v->r.off[RENDER_PART_ROW + 1] * 2 < text_len);
+		for (p = 0; p <= RENDER_PART_ROW; p++) {
+			char *text = view_part(v, p);
+
+			assert_non_null(text);
+			assert_string_equal(text, want[p]);
+			free(text);
+			free(want[p]);
+		}
+		view_unref(v);
+	}
+	json_decref(doc);
+}
+
 static void bad_kind(void **state)
 {
 	struct fixture *f = *state;
@@ -191,6 +267,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(metrics_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(html_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(reader_outlives_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(view_parts, setup, teardown),
+		cmocka_unit_test(checked_views),
 		cmocka_unit_test_setup_teardown(bad_kind, setup, teardown),
 	};
 
