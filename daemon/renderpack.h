@@ -22,6 +22,12 @@ struct renderpack_names {
 	size_t domain_len;
 };
 
+/*
+ * Bytes that must be readable after a packed text given to the unpacker
+ * (their values do not matter): it copies short items in one move.
+ */
+#define RENDERPACK_PAD 32
+
 /* Bytes renderpack_pack writes at most for len bytes of text. */
 size_t renderpack_bound(size_t len);
 
@@ -29,18 +35,33 @@ size_t renderpack_bound(size_t len);
 size_t renderpack_pack(const char *text, size_t len, const struct renderpack_names *names,
 		       uint8_t *out);
 
-/* Where unpacking stands in one packed text. */
-struct renderpack_cursor {
-	const uint8_t *p;
-	const uint8_t *end;
-};
+/* References a packed byte can make: the names, then the dictionary. */
+#define RENDERPACK_REFS 128
 
 /*
- * The next piece of the text at c (a literal run, or a string the packer
- * referred to) into *ret and its length, and advances c; false at the end.
- * The piece lives as long as the packed text and names do.
+ * Unpacks packed texts into a caller's buffer, whole items at a time, so
+ * that a page of 10,000 domains unpacks at about the speed of a copy. Set up
+ * once (renderpack_reader_init), then opened on each packed text in turn.
  */
-bool renderpack_next(struct renderpack_cursor *c, const struct renderpack_names *names,
-		     const char **ret, size_t *ret_len);
+struct renderpack_reader {
+	const uint8_t *p; /* the next item */
+	const uint8_t *end;
+	size_t skip; /* bytes of the item at p already given */
+	const char *ref[RENDERPACK_REFS];
+	uint32_t ref_len[RENDERPACK_REFS];
+	char name[2][2 * RENDERPACK_PAD]; /* short names, padded (see renderpack_read) */
+};
+
+void renderpack_reader_init(struct renderpack_reader *r);
+
+/*
+ * Starts on code[0..len) (followed by RENDERPACK_PAD readable bytes), packed
+ * with names (whose strings must outlive the reading).
+ */
+void renderpack_reader_open(struct renderpack_reader *r, const uint8_t *code, size_t len,
+			    const struct renderpack_names *names);
+
+/* Unpacks the next at most max bytes into buf: how many, 0 at the end of the text. */
+size_t renderpack_read(struct renderpack_reader *r, char *buf, size_t max);
 
 #endif

@@ -67,7 +67,7 @@ struct view *view_new(const char *name, struct render_domain *r)
 	}
 	code_len = view_pack(name, name_len, r, tmp, &packed);
 	/* One allocation: what a page visits of each view sits together. */
-	v = malloc(sizeof(*v) + name_len + 1 + code_len);
+	v = calloc(1, sizeof(*v) + name_len + 1 + code_len + RENDERPACK_PAD);
 	if (v == NULL) {
 		goto out;
 	}
@@ -88,30 +88,29 @@ out:
 char *view_part(const struct view *v, size_t part)
 {
 	struct renderpack_names names;
-	struct renderpack_cursor c;
-	const char *piece;
-	size_t len, total = 0;
-	char *text;
+	struct renderpack_reader r;
+	size_t len = 0, cap = 256, n;
+	char *text = NULL;
 
 	if (part > RENDER_PART_ROW) {
 		return NULL;
 	}
 	view_names(v->name, v->name_len, part, &names);
-	c = (struct renderpack_cursor){v->r.code + v->r.off[part], v->r.code + v->r.off[part + 1]};
-	while (renderpack_next(&c, &names, &piece, &len)) {
-		total += len;
-	}
-	text = malloc(total + 1);
-	if (text == NULL) {
-		return NULL;
-	}
-	total = 0;
-	c = (struct renderpack_cursor){v->r.code + v->r.off[part], v->r.code + v->r.off[part + 1]};
-	while (renderpack_next(&c, &names, &piece, &len)) {
-		memcpy(text + total, piece, len);
-		total += len;
-	}
-	text[total] = '\0';
+	renderpack_reader_init(&r);
+	renderpack_reader_open(&r, v->r.code + v->r.off[part], v->r.off[part + 1] - v->r.off[part],
+			       &names);
+	do {
+		char *bigger = len + 1 >= cap || text == NULL ? realloc(text, cap *= 2) : text;
+
+		if (bigger == NULL) {
+			free(text);
+			return NULL;
+		}
+		text = bigger;
+		n = renderpack_read(&r, text + len, cap - 1 - len);
+		len += n;
+	} while (n > 0);
+	text[len] = '\0';
 	return text;
 }
 
@@ -220,23 +219,26 @@ struct snapshot_reader {
 	size_t head_len;
 	size_t family_len[RENDER_FAMILY_COUNT]; /* of the families' names */
 	size_t next;				/* the piece after the one being sent */
-	struct renderpack_cursor packed;	/* the rest of a view's part being sent */
-	struct renderpack_names names;		/* what that part was packed with */
-	const char *cur;			/* the text being copied */
+	struct renderpack_reader unpack;	/* a view's part being sent */
+	const char *cur;			/* or a text being sent */
 	size_t cur_len;
 	size_t cur_off;
 };
 
-/* Starts sending the part of view v of s. */
+/* Starts sending the part of view v. */
 static void snapshot_open_part(struct snapshot_reader *r, const struct view *v, size_t part)
 {
-	r->names.family = part < RENDER_FAMILY_COUNT ? render_family_name((enum render_family)part)
-						     : "";
-	r->names.family_len = part < RENDER_FAMILY_COUNT ? r->family_len[part] : 0;
-	r->names.domain = v->name;
-	r->names.domain_len = v->name_len;
-	r->packed.p = v->r.code + v->r.off[part];
-	r->packed.end = v->r.code + v->r.off[part + 1];
+	struct renderpack_names names = {
+		.family = part < RENDER_FAMILY_COUNT ? render_family_name((enum render_family)part)
+						     : "",
+		.family_len = part < RENDER_FAMILY_COUNT ? r->family_len[part] : 0,
+		.domain = v->name,
+		.domain_len = v->name_len,
+	};
+
+	r->cur_len = r->cur_off = 0;
+	renderpack_reader_open(&r->unpack, v->r.code + v->r.off[part],
+			       v->r.off[part + 1] - v->r.off[part], &names);
 }
 
 /* Starts sending text. */
@@ -340,6 +342,7 @@ struct snapshot_reader *snapshot_reader_new(struct snapshot *s, enum snapshot_pa
 		return NULL;
 	}
 	r->head_len = strlen(r->head);
+	renderpack_reader_init(&r->unpack);
 	for (f = 0; f < RENDER_FAMILY_COUNT; f++) {
 		r->family_len[f] = strlen(render_family_name((enum render_family)f));
 	}
@@ -379,23 +382,24 @@ size_t snapshot_reader_read(struct snapshot_reader *r, char *buf, size_t max)
 	while (done < max) {
 		size_t n;
 
-		if (r->cur_off == r->cur_len) {
-			r->cur_off = 0;
-			if (renderpack_next(&r->packed, &r->names, &r->cur, &r->cur_len)) {
-				continue;
-			}
-			r->cur_len = 0;
-			if (!snapshot_open(r, r->next)) {
-				break;
-			}
-			r->next++;
-			snapshot_prefetch(r, r->next);
+		if (r->cur_off < r->cur_len) {
+			n = r->cur_len - r->cur_off < max - done ? r->cur_len - r->cur_off
+								 : max - done;
+			memcpy(buf + done, r->cur + r->cur_off, n);
+			r->cur_off += n;
+			done += n;
 			continue;
 		}
-		n = r->cur_len - r->cur_off < max - done ? r->cur_len - r->cur_off : max - done;
-		memcpy(buf + done, r->cur + r->cur_off, n);
-		r->cur_off += n;
-		done += n;
+		n = renderpack_read(&r->unpack, buf + done, max - done);
+		if (n > 0) {
+			done += n;
+			continue;
+		}
+		if (!snapshot_open(r, r->next)) {
+			break;
+		}
+		r->next++;
+		snapshot_prefetch(r, r->next);
 	}
 	return done;
 }

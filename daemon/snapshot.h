@@ -29,7 +29,7 @@ struct view_packed {
 	const uint8_t *code;
 };
 
-/* One allocation: the view, then its name, then its packed parts. */
+/* One allocation: the view, then its name, then its packed parts and their padding. */
 struct view {
 	atomic_uint ref;
 	char *name;
