@@ -99,17 +99,22 @@ char *view_part(const struct view *v, size_t part)
 	renderpack_reader_init(&r);
 	renderpack_reader_open(&r, v->r.code + v->r.off[part], v->r.off[part + 1] - v->r.off[part],
 			       &names);
-	do {
-		char *bigger = len + 1 >= cap || text == NULL ? realloc(text, cap *= 2) : text;
+	for (;;) {
+		if (text == NULL || len + 1 == cap) {
+			char *bigger = realloc(text, cap *= 2);
 
-		if (bigger == NULL) {
-			free(text);
-			return NULL;
+			if (bigger == NULL) {
+				free(text);
+				return NULL;
+			}
+			text = bigger;
 		}
-		text = bigger;
 		n = renderpack_read(&r, text + len, cap - 1 - len);
+		if (n == 0) {
+			break;
+		}
 		len += n;
-	} while (n > 0);
+	}
 	text[len] = '\0';
 	return text;
 }
