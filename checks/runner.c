@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -75,7 +76,8 @@ struct runner_worker {
 	unsigned id;
 	size_t next; /* next index to look at for a domain of this worker's shard */
 	size_t running;
-	bool exhausted; /* no domain left to take */
+	unsigned done_since_trim; /* checks finished since the last malloc_trim */
+	bool exhausted;		  /* no domain left to take */
 	struct runner_slot *given_up;
 	struct runner_slot *slots; /* running */
 	pthread_t thread;
@@ -140,6 +142,26 @@ static void runner_slot_end(struct runner_worker *w, struct runner_slot *slot)
 	}
 }
 
+/*
+ * Gives the pages of freed memory back to the kernel every RUNNER_TRIM_EVERY
+ * checks. A check frees most of what it allocated (facts, libunbound's query
+ * states, TLS buffers, the report) but leaves live blocks scattered over its
+ * worker's arena, and glibc only returns the free top of a thread's arena:
+ * at 10,000 domains, 64 in flight, the two workers' arenas held ~10 MiB of
+ * free pages by the end of a sweep. malloc_trim(0) walks every arena and
+ * releases whole free pages in the middle too; once per 64 checks it costs
+ * far less than a check.
+ */
+#define RUNNER_TRIM_EVERY 64
+
+static void runner_note_done(struct runner_worker *w)
+{
+	if (++w->done_since_trim >= RUNNER_TRIM_EVERY) {
+		w->done_since_trim = 0;
+		malloc_trim(0);
+	}
+}
+
 static void runner_on_done(void *arg, struct dnscheck *c, struct domain_facts *f)
 {
 	struct runner_slot *slot = arg;
@@ -153,6 +175,7 @@ static void runner_on_done(void *arg, struct dnscheck *c, struct domain_facts *f
 	slot->check = NULL;
 	runner_slot_end(w, slot);
 	free(slot);
+	runner_note_done(w);
 }
 
 static void runner_on_deadline(evutil_socket_t fd, short what, void *arg)
