@@ -108,7 +108,7 @@ static int resolver_setup(struct ub_ctx *ctx, const struct resolver_opts *o, cha
 			  size_t errlen)
 {
 	const char *anchor = o->trust_anchor_file;
-	unsigned mb = o->cache_mb != 0 ? (o->cache_mb < 4 ? 4 : o->cache_mb) : 112;
+	unsigned mb = o->cache_mb != 0 ? o->cache_mb : 112;
 	char why[256], msg[16], rrset[16], key[16];
 	int r;
 

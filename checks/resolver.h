@@ -26,7 +26,7 @@ struct resolver_opts {
 	const char *config_file;       /* an unbound.conf (ub_ctx_config), or NULL */
 	const char *trust_anchor_file; /* DS/DNSKEY zone-file syntax, or NULL */
 	unsigned max_inflight;	       /* 0: RESOLVER_DEFAULT_INFLIGHT */
-	unsigned cache_mb; /* caches of this resolver in MiB (min 4); 0: 112 (a one-off sweep) */
+	unsigned cache_mb; /* caches of this resolver in MiB; 0: 112 (a one-off sweep) */
 };
 
 /*
