@@ -746,8 +746,9 @@ static bool rm_report_decided(const json_t *report)
 	{
 		const char *status = rm_str(sv, "srv_status");
 
-		if (status == NULL || (strcmp(status, "ok") != 0 && strcmp(status, "nxdomain") != 0 &&
-				       strcmp(status, "nodata") != 0)) {
+		if (status == NULL ||
+		    (strcmp(status, "ok") != 0 && strcmp(status, "nxdomain") != 0 &&
+		     strcmp(status, "nodata") != 0)) {
 			return false;
 		}
 	}
@@ -990,7 +991,8 @@ void rollmgr_on_report(struct rollmgr *m, const char *domain, const json_t *repo
 	if (!d->have_state && !d->owners_known) {
 		if (!d->owners_logged) {
 			log_info("%s: rollover waits for a check that finds every service's SRV "
-				 "records", d->name);
+				 "records",
+				 d->name);
 			d->owners_logged = true;
 		}
 		return;
@@ -1259,8 +1261,7 @@ static json_t *rm_domain_json(const struct rm_domain *d)
 		rollover_phase_name(st->phase), "entered", (json_int_t)st->entered_s,
 		"held_seconds", (json_int_t)st->held_s, "wait_seconds",
 		(json_int_t)rollover_wait_s(st, &d->rc), "owners", rm_owners_json(d),
-		"keys_spki_sha256", "current",
-		rm_hex_or_null(&st->slots[ROLLOVER_SLOT_CUR]), "new",
+		"keys_spki_sha256", "current", rm_hex_or_null(&st->slots[ROLLOVER_SLOT_CUR]), "new",
 		rm_hex_or_null(&st->slots[ROLLOVER_SLOT_NEW]), "next",
 		rm_hex_or_null(&st->slots[ROLLOVER_SLOT_NEXT]), "lingering",
 		rm_hex_or_null(&st->slots[ROLLOVER_SLOT_LINGER]), "commands", "publish",
