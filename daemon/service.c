@@ -226,23 +226,20 @@ static void svc_on_publish(evutil_socket_t fd, short what, void *arg)
 	svc_publish(arg);
 }
 
-/* Renders domain index from its report (NULL: never checked) into a new view. */
-static void svc_render(struct service *s, size_t index, const json_t *report,
-		       const struct statedb_findings *active)
+/* Makes rd (rendered with the rollover phase) the view of domain index; checked: from a report. */
+static void svc_install(struct service *s, size_t index, struct render_domain *rd,
+			const char *phase, bool checked)
 {
-	const char *phase = s->roll != NULL ? rollmgr_phase(s->roll, s->sched.v[index].name) : NULL;
-	struct render_domain rd = {0};
 	struct view *v;
 	int old = s->views[index] != NULL ? s->views[index]->r.status : -1;
 
-	if (render_domain(s->sched.v[index].name, report, active, phase, &rd) < 0 ||
-	    (v = view_new(s->sched.v[index].name, &rd)) == NULL) {
-		render_domain_release(&rd);
+	v = view_new(s->sched.v[index].name, rd);
+	if (v == NULL) {
 		log_err("%s: out of memory rendering the status", s->sched.v[index].name);
 		return;
 	}
 	v->rollover = phase;
-	if (old >= 0 && old != v->r.status && report != NULL) {
+	if (old >= 0 && old != v->r.status && checked) {
 		static const char *names[] = {"ok", "info", "warning", "critical", "unknown"};
 		int st = v->r.status >= 0 && v->r.status <= 4 ? v->r.status : 4;
 
@@ -254,22 +251,58 @@ static void svc_render(struct service *s, size_t index, const json_t *report,
 	svc_mark_dirty(s);
 }
 
-/* The view of a domain after a (re)start: its last report and active findings, if stored. */
+static const char *svc_phase(const struct service *s, size_t index)
+{
+	return s->roll != NULL ? rollmgr_phase(s->roll, s->sched.v[index].name) : NULL;
+}
+
+/* Renders domain index from its report (NULL: never checked) into a new view. */
+static void svc_render(struct service *s, size_t index, const json_t *report,
+		       const struct statedb_findings *active)
+{
+	const char *phase = svc_phase(s, index);
+	struct render_domain rd = {0};
+
+	if (render_domain(s->sched.v[index].name, report, active, phase, &rd) < 0) {
+		log_err("%s: out of memory rendering the status", s->sched.v[index].name);
+		return;
+	}
+	svc_install(s, index, &rd, phase, report != NULL);
+}
+
+/*
+ * The view of a domain after a (re)start: its last report and active
+ * findings, if stored. They are freed before the view is made: at a start
+ * every domain goes through here in a row, and a view allocated while a
+ * domain's report, its parsed JSON and its findings (~20 KB) were still
+ * live stayed pinned among their freed blocks, which the next domain's
+ * did not fit: 10,000 domains left a 38 MB heap with 11 MB in use.
+ */
 static void svc_render_stored(struct service *s, size_t index)
 {
+	const char *phase = svc_phase(s, index);
 	struct statedb_findings active = {0};
+	struct render_domain rd = {0};
 	json_t *report = NULL;
 	char *text = NULL;
+	bool checked;
 	int64_t at;
+	int r;
 
 	if (s->db != NULL && statedb_report(s->db, s->sched.v[index].name, &text, &at) == 0) {
 		report = json_loads(text, 0, NULL);
 		statedb_active(s->db, s->sched.v[index].name, &active);
 	}
-	svc_render(s, index, report, &active);
+	checked = report != NULL;
+	r = render_domain(s->sched.v[index].name, report, &active, phase, &rd);
 	statedb_findings_release(&active);
 	json_decref(report);
 	free(text);
+	if (r < 0) {
+		log_err("%s: out of memory rendering the status", s->sched.v[index].name);
+		return;
+	}
+	svc_install(s, index, &rd, phase, checked);
 }
 
 /* --- the state db ------------------------------------------------------------------ */
