@@ -9,8 +9,8 @@
  * a quarter: each sample repeats its family's name, the domain label and
  * label names, and each row the same markup. Literal runs carry any byte, so
  * there is nothing to escape; the dictionary is fixed, so a packed text
- * needs nothing but the names to be unpacked, and one edit of the table
- * changes the format of texts packed and unpacked by the same build only.
+ * needs nothing but the names to be unpacked. Packed texts never leave the
+ * process: the dictionary may change from one build to the next.
  */
 #include <pthread.h>
 #include <string.h>
