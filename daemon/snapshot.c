@@ -371,7 +371,16 @@ static void snapshot_prefetch(const struct snapshot_reader *r, size_t k)
 	}
 	i = k % per_family;
 	if (i + SNAPSHOT_PREFETCH_VIEW <= s->n) {
-		__builtin_prefetch(s->v[i + SNAPSHOT_PREFETCH_VIEW - 1]);
+		/*
+		 * The lines of the view that the part's opening reads, by address
+		 * alone (a load here would wait for the miss it is meant to hide):
+		 * its offset, the code pointer, and the name after the struct.
+		 */
+		const struct view *v = s->v[i + SNAPSHOT_PREFETCH_VIEW - 1];
+
+		__builtin_prefetch(&v->r.off[k / per_family]);
+		__builtin_prefetch(&v->r.code);
+		__builtin_prefetch(v + 1);
 	}
 	if (i + SNAPSHOT_PREFETCH_TEXT <= s->n) {
 		const struct view_packed *p = &s->v[i + SNAPSHOT_PREFETCH_TEXT - 1]->r;
