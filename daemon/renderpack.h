@@ -39,9 +39,9 @@ size_t renderpack_pack(const char *text, size_t len, const struct renderpack_nam
 #define RENDERPACK_REFS 128
 
 /*
- * Unpacks packed texts into a caller's buffer, whole items at a time, so
- * that a page of 10,000 domains unpacks at about the speed of a copy. Set up
- * once (renderpack_reader_init), then opened on each packed text in turn.
+ * Unpacks packed texts into a caller's buffer, whole items at a time (a
+ * page of 10,000 domains is millions of items). Set up once
+ * (renderpack_reader_init), then opened on each packed text in turn.
  */
 struct renderpack_reader {
 	const uint8_t *p; /* the next item */
