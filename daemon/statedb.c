@@ -924,15 +924,20 @@ static int statedb_report_put(struct statedb *db, const char *domain, int64_t no
 	return r;
 }
 
-int statedb_report(struct statedb *db, const char *domain, char **json, int64_t *checked_at)
+/*
+ * The text in column 0 of the one row statement id finds for domain
+ * (malloc'd) and, unless at is NULL, the integer in column 1; ERR_NOT_FOUND
+ * ("no WHAT of domain ...") without a row.
+ */
+static int statedb_text_of(struct statedb *db, enum statedb_stmt_id id, const char *domain,
+			   const char *what, char **text, int64_t *at)
 {
-	const unsigned char *text;
+	const unsigned char *t;
 	sqlite3_stmt *st;
-	char *copy = NULL;
 	int r = ERR_STATEDB, rc;
 
-	*json = NULL;
-	st = statedb_stmt(db, STATEDB_REPORT_GET, &r);
+	*text = NULL;
+	st = statedb_stmt(db, id, &r);
 	if (st == NULL) {
 		return r;
 	}
@@ -942,7 +947,7 @@ int statedb_report(struct statedb *db, const char *domain, char **json, int64_t 
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
-		snprintf(db->err, sizeof(db->err), "%s: no report of domain '%s'", db->path,
+		snprintf(db->err, sizeof(db->err), "%s: no %s of domain '%s'", db->path, what,
 			 domain);
 		r = ERR_NOT_FOUND;
 		goto out;
@@ -951,20 +956,26 @@ int statedb_report(struct statedb *db, const char *domain, char **json, int64_t 
 		r = statedb_fail(db, rc);
 		goto out;
 	}
-	text = sqlite3_column_text(st, 0);
-	copy = strdup(text != NULL ? (const char *)text : "");
-	if (copy == NULL) {
-		r = statedb_fail_code(db, -ENOMEM, "reading a report");
+	t = sqlite3_column_text(st, 0);
+	if ((*text = strdup(t != NULL ? (const char *)t : "")) == NULL) {
+		char doing[64];
+
+		snprintf(doing, sizeof(doing), "reading a %s", what);
+		r = statedb_fail_code(db, -ENOMEM, doing);
 		goto out;
 	}
-	if (checked_at != NULL) {
-		*checked_at = sqlite3_column_int64(st, 1);
+	if (at != NULL) {
+		*at = sqlite3_column_int64(st, 1);
 	}
-	*json = copy;
 	r = 0;
 out:
 	statedb_done(st);
 	return r;
+}
+
+int statedb_report(struct statedb *db, const char *domain, char **json, int64_t *checked_at)
+{
+	return statedb_text_of(db, STATEDB_REPORT_GET, domain, "report", json, checked_at);
 }
 
 int statedb_reports_each(struct statedb *db,
@@ -1503,45 +1514,7 @@ out:
 int statedb_rollover_load(struct statedb *db, const char *domain, char **state_text,
 			  int64_t *updated)
 {
-	const unsigned char *text;
-	sqlite3_stmt *st;
-	char *copy = NULL;
-	int r = ERR_STATEDB, rc;
-
-	*state_text = NULL;
-	st = statedb_stmt(db, STATEDB_ROLLOVER_GET, &r);
-	if (st == NULL) {
-		return r;
-	}
-	if (statedb_bind_text(st, 1, domain) != SQLITE_OK) {
-		r = statedb_fail(db, sqlite3_errcode(db->h));
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(db->err, sizeof(db->err), "%s: no rollover of domain '%s'", db->path,
-			 domain);
-		r = ERR_NOT_FOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		r = statedb_fail(db, rc);
-		goto out;
-	}
-	text = sqlite3_column_text(st, 0);
-	copy = strdup(text != NULL ? (const char *)text : "");
-	if (copy == NULL) {
-		r = statedb_fail_code(db, -ENOMEM, "reading a rollover");
-		goto out;
-	}
-	if (updated != NULL) {
-		*updated = sqlite3_column_int64(st, 1);
-	}
-	*state_text = copy;
-	r = 0;
-out:
-	statedb_done(st);
-	return r;
+	return statedb_text_of(db, STATEDB_ROLLOVER_GET, domain, "rollover", state_text, updated);
 }
 
 int statedb_rollovers_each(struct statedb *db,
@@ -1619,36 +1592,7 @@ int statedb_rollover_owners_save(struct statedb *db, const char *domain, const c
 
 int statedb_rollover_owners_load(struct statedb *db, const char *domain, char **owners)
 {
-	const unsigned char *text;
-	sqlite3_stmt *st;
-	int r = ERR_STATEDB, rc;
-
-	*owners = NULL;
-	st = statedb_stmt(db, STATEDB_ROLLOVER_OWNERS_GET, &r);
-	if (st == NULL) {
-		return r;
-	}
-	if (statedb_bind_text(st, 1, domain) != SQLITE_OK) {
-		r = statedb_fail(db, sqlite3_errcode(db->h));
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(db->err, sizeof(db->err), "%s: no rollover of domain '%s'", db->path,
-			 domain);
-		r = ERR_NOT_FOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		r = statedb_fail(db, rc);
-		goto out;
-	}
-	text = sqlite3_column_text(st, 0);
-	*owners = strdup(text != NULL ? (const char *)text : "");
-	r = *owners != NULL ? 0 : statedb_fail_code(db, -ENOMEM, "reading a rollover's owners");
-out:
-	statedb_done(st);
-	return r;
+	return statedb_text_of(db, STATEDB_ROLLOVER_OWNERS_GET, domain, "rollover", owners, NULL);
 }
 
 int statedb_forget_except(struct statedb *db, const char *const *domains, size_t n)
