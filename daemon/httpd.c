@@ -5,6 +5,7 @@
  * failed, and the Unix socket gets its mode before anyone can connect.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -57,6 +59,77 @@ struct httpd_conn {
 	size_t body;
 	char data[HTTPD_BODY_MAX + 1];
 };
+
+/* Whether a weight's value ("1", "0.5", "0", "0.000") is above 0: malformed ones count as 1. */
+static bool httpd_weight_positive(const char *v, size_t n)
+{
+	bool digits = false;
+	size_t i;
+
+	for (i = 0; i < n && (isdigit((unsigned char)v[i]) || v[i] == '.'); i++) {
+		if (v[i] > '0' && v[i] <= '9') {
+			return true;
+		}
+		digits = digits || v[i] == '0';
+	}
+	return !digits || i < n;
+}
+
+/* The weight of one list member "coding *( OWS ; OWS param )": whether above 0. */
+static bool httpd_member_weight(const char *params, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t start, end;
+
+		while (i < n && (params[i] == ';' || params[i] == ' ' || params[i] == '\t')) {
+			i++;
+		}
+		start = i;
+		while (i < n && params[i] != ';') {
+			i++;
+		}
+		end = i;
+		while (end > start && (params[end - 1] == ' ' || params[end - 1] == '\t')) {
+			end--;
+		}
+		if (end - start >= 2 && (params[start] == 'q' || params[start] == 'Q') &&
+		    params[start + 1] == '=') {
+			return httpd_weight_positive(params + start + 2, end - start - 2);
+		}
+	}
+	return true;
+}
+
+bool httpd_accepts_gzip(const char *h)
+{
+	int gzip = -1, any = -1; /* -1: not listed, else whether its weight is above 0 */
+
+	while (h != NULL && *h != '\0') {
+		size_t member = strcspn(h, ","), coding;
+
+		while (member > 0 && (*h == ' ' || *h == '\t')) {
+			h++;
+			member--;
+		}
+		coding = strcspn(h, ";, \t");
+		if (coding > member) {
+			coding = member;
+		}
+		if ((coding == 4 && strncasecmp(h, "gzip", 4) == 0) ||
+		    (coding == 6 && strncasecmp(h, "x-gzip", 6) == 0)) {
+			gzip = httpd_member_weight(h + coding, member - coding);
+		} else if (coding == 1 && *h == '*') {
+			any = httpd_member_weight(h + coding, member - coding);
+		}
+		h += member;
+		if (*h == ',') {
+			h++;
+		}
+	}
+	return gzip >= 0 ? gzip == 1 : any == 1;
+}
 
 void httpd_text(struct httpd_response *resp, unsigned status, const char *content_type,
 		const char *text)
@@ -135,6 +208,13 @@ static enum MHD_Result httpd_send(struct MHD_Connection *c, struct httpd_respons
 	if (resp->content_type != NULL) {
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	}
+	if (resp->content_encoding != NULL) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
+					resp->content_encoding);
+	}
+	if (resp->varies_by_encoding) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	}
 	if (resp->allow != NULL) {
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
 	}
@@ -184,6 +264,7 @@ static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c, con
 	struct httpd *h = cls;
 	struct httpd_conn *conn = *con_cls;
 	struct httpd_response resp = {0};
+	struct httpd_request req;
 
 	(void)version;
 	if (conn == NULL) {
@@ -207,8 +288,13 @@ static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c, con
 		return httpd_send(c, &resp);
 	}
 	conn->data[conn->body] = '\0';
-	h->opts.handler(h->opts.arg, httpd_thread_ctx(h), method, url, conn->data, conn->body,
-			&resp);
+	req.method = method;
+	req.url = url;
+	req.body = conn->data;
+	req.body_len = conn->body;
+	req.accepts_gzip = httpd_accepts_gzip(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	h->opts.handler(h->opts.arg, httpd_thread_ctx(h), &req, &resp);
 	return httpd_send(c, &resp);
 }
 

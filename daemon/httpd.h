@@ -26,12 +26,22 @@ struct httpd;
  */
 typedef long (*httpd_stream_fn)(void *cls, char *buf, size_t max);
 
+struct httpd_request {
+	const char *method; /* "GET", "POST", ... */
+	const char *url;    /* the path */
+	const char *body;   /* NUL-terminated, "" when none */
+	size_t body_len;
+	bool accepts_gzip; /* Accept-Encoding allows gzip */
+};
+
 struct httpd_response {
-	unsigned status;	  /* 200, 404, ... */
-	const char *content_type; /* static string */
-	char *body;		  /* malloc'd, taken over by httpd */
-	size_t len;		  /* of body; of a stream: its length if known, else 0 */
-	const char *allow;	  /* "Allow" header for 405, or NULL */
+	unsigned status;	      /* 200, 404, ... */
+	const char *content_type;     /* static string */
+	const char *content_encoding; /* "gzip", or NULL: none */
+	bool varies_by_encoding;      /* the body depends on Accept-Encoding (Vary) */
+	char *body;		      /* malloc'd, taken over by httpd */
+	size_t len;		      /* of body; of a stream: its length if known, else 0 */
+	const char *allow;	      /* "Allow" header for 405, or NULL */
 	/* Instead of body: a stream, and how to free its state after the response. */
 	httpd_stream_fn stream;
 	void *stream_cls;
@@ -39,12 +49,11 @@ struct httpd_response {
 };
 
 /*
- * Answers one request (method "GET", "POST", ..., url the path, body the
- * request's body, NUL-terminated, "" when none). Runs on one of the
- * listener's threads; thread_ctx is that thread's (see httpd_opts).
+ * Answers one request. Runs on one of the listener's threads; thread_ctx is
+ * that thread's (see httpd_opts).
  */
-typedef void (*httpd_handler_fn)(void *arg, void *thread_ctx, const char *method, const char *url,
-				 const char *body, size_t body_len, struct httpd_response *resp);
+typedef void (*httpd_handler_fn)(void *arg, void *thread_ctx, const struct httpd_request *req,
+				 struct httpd_response *resp);
 
 struct httpd_opts {
 	httpd_handler_fn handler;
@@ -74,6 +83,13 @@ int httpd_start_unix(const char *path, unsigned mode, const struct httpd_opts *o
 
 /* Stops the listener (waits for its threads) and removes a Unix socket file. */
 void httpd_stop(struct httpd *h);
+
+/*
+ * Whether an Accept-Encoding header's value (NULL: none sent) allows gzip
+ * (RFC 9110 12.5.3): "gzip" or "x-gzip" listed with a weight above 0, or
+ * not listed and "*" is.
+ */
+bool httpd_accepts_gzip(const char *accept_encoding);
 
 /* Helpers for handlers: a text body (copied). */
 void httpd_text(struct httpd_response *resp, unsigned status, const char *content_type,

@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "common/timefmt.h"
+#include "daemon/gzpage.h"
 #include "daemon/routes.h"
 #include "daemon/service.h"
 #include "daemon/statedb.h"
@@ -234,17 +235,71 @@ static long routes_page_read(void *cls, char *buf, size_t max)
 	return (long)snapshot_reader_read(cls, buf, max);
 }
 
+/* A compressed page being sent. */
+struct routes_gz {
+	struct gzpage *page;
+	size_t sent;
+};
+
+static long routes_gz_read(void *cls, char *buf, size_t max)
+{
+	struct routes_gz *g = cls;
+	size_t n = g->page->len - g->sent < max ? g->page->len - g->sent : max;
+
+	memcpy(buf, g->page->data + g->sent, n);
+	g->sent += n;
+	return (long)n;
+}
+
+static void routes_gz_free(void *cls)
+{
+	struct routes_gz *g = cls;
+
+	gzpage_unref(g->page);
+	free(g);
+}
+
+/* /metrics compressed, if a fresh enough page is made (gzpage.h); false: send it plain. */
+static bool routes_metrics_gzip(struct service *s, struct httpd_response *resp)
+{
+	struct routes_gz *g;
+	struct gzpage *p = service_metrics_gzip(s);
+
+	if (p == NULL) {
+		return false;
+	}
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		gzpage_unref(p);
+		return false;
+	}
+	g->page = p;
+	resp->status = 200;
+	resp->content_type = CT_PROM;
+	resp->content_encoding = "gzip";
+	resp->stream = routes_gz_read;
+	resp->stream_cls = g;
+	resp->stream_free = routes_gz_free;
+	resp->len = p->len;
+	return true;
+}
+
 /*
  * / and /metrics: generated from the snapshot while sent, with the length
- * known up front; the response holds the snapshot until it is sent.
+ * known up front; the response holds the snapshot until it is sent. A client
+ * that accepts gzip may get /metrics compressed instead.
  */
-static void routes_page(struct snapshot *snap, struct httpd_response *resp, bool metrics)
+static void routes_page(struct service *s, struct snapshot *snap, const struct httpd_request *req,
+			struct httpd_response *resp, bool metrics)
 {
 	struct snapshot_reader *r;
 	size_t len;
 
+	resp->varies_by_encoding = metrics;
 	if (snap == NULL) {
 		httpd_text(resp, 503, CT_TEXT, "starting\n");
+		return;
+	}
+	if (metrics && req->accepts_gzip && routes_metrics_gzip(s, resp)) {
 		return;
 	}
 	r = snapshot_reader_new(snap, metrics ? SNAPSHOT_METRICS : SNAPSHOT_HTML, &len);
@@ -261,9 +316,10 @@ static void routes_page(struct snapshot *snap, struct httpd_response *resp, bool
 }
 
 /* The read-only routes; false when url is none of them. */
-static bool routes_read(struct service *s, struct statedb *db, const char *url,
+static bool routes_read(struct service *s, struct statedb *db, const struct httpd_request *req,
 			struct httpd_response *resp)
 {
+	const char *url = req->url;
 	struct snapshot *snap;
 
 	if (strcmp(url, "/healthz") == 0) {
@@ -280,7 +336,7 @@ static bool routes_read(struct service *s, struct statedb *db, const char *url,
 	}
 	snap = service_snapshot(s);
 	if (strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0) {
-		routes_page(snap, resp, url[1] == 'm');
+		routes_page(s, snap, req, resp, url[1] == 'm');
 	} else if (strcmp(url, "/status") == 0) {
 		routes_status_all(db, snap, resp);
 	} else {
@@ -295,18 +351,16 @@ static bool routes_is_read_method(const char *method)
 	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-void routes_public(void *arg, void *thread_ctx, const char *method, const char *url,
-		   const char *body, size_t body_len, struct httpd_response *resp)
+void routes_public(void *arg, void *thread_ctx, const struct httpd_request *req,
+		   struct httpd_response *resp)
 {
-	(void)body;
-	(void)body_len;
-	if (!routes_is_read_method(method)) {
+	if (!routes_is_read_method(req->method)) {
 		httpd_text(resp, 405, CT_TEXT,
 			   "read-only: GET only here; control goes over the control socket\n");
 		resp->allow = "GET, HEAD";
 		return;
 	}
-	if (!routes_read(arg, thread_ctx, url, resp)) {
+	if (!routes_read(arg, thread_ctx, req, resp)) {
 		httpd_text(resp, 404, CT_TEXT, "not found\n");
 	}
 }
@@ -391,18 +445,18 @@ static bool routes_rollover(struct service *s, const char *method, const char *u
 	return true;
 }
 
-void routes_control(void *arg, void *thread_ctx, const char *method, const char *url,
-		    const char *body, size_t body_len, struct httpd_response *resp)
+void routes_control(void *arg, void *thread_ctx, const struct httpd_request *req,
+		    struct httpd_response *resp)
 {
+	const char *method = req->method, *url = req->url;
 	char reply[600], line[640];
 	unsigned status;
 
-	(void)body_len;
-	if (routes_rollover(arg, method, url, body, resp)) {
+	if (routes_rollover(arg, method, url, req->body, resp)) {
 		return;
 	}
 	if (routes_is_read_method(method)) {
-		if (!routes_read(arg, thread_ctx, url, resp)) {
+		if (!routes_read(arg, thread_ctx, req, resp)) {
 			httpd_text(resp, 404, CT_TEXT, "not found\n");
 		}
 		return;

@@ -5,7 +5,7 @@
  * the control socket. Runs on the listeners' threads; reads the snapshot
  * and, for full reports, the state db through a reader of its own thread.
  *
- *   GET /metrics        Prometheus text format 0.0.4
+ *   GET /metrics        Prometheus text format 0.0.4 (gzip'd when asked: gzpage.h)
  *   GET /status         {"domains": [DOMAIN_REPORT...]}
  *   GET /status/DOMAIN  DOMAIN_REPORT + active_findings (first seen) + rollover
  *   GET /healthz        200 while the scheduler runs, else 503
@@ -17,8 +17,8 @@
 
 #include "daemon/httpd.h"
 
-void routes_public(void *arg, void *thread_ctx, const char *method, const char *url,
-		   const char *body, size_t body_len, struct httpd_response *resp);
+void routes_public(void *arg, void *thread_ctx, const struct httpd_request *req,
+		   struct httpd_response *resp);
 /*
  * The control socket: the read-only routes, POST /trigger/DOMAIN, POST
  * /reload, and the rollovers: GET /rollover[/DOMAIN] (JSON),
@@ -26,8 +26,8 @@ void routes_public(void *arg, void *thread_ctx, const char *method, const char *
  * POST /rollover/DOMAIN/stage with {"cert": PATH, "key": PATH},
  * POST /rollover/DOMAIN/abort.
  */
-void routes_control(void *arg, void *thread_ctx, const char *method, const char *url,
-		    const char *body, size_t body_len, struct httpd_response *resp);
+void routes_control(void *arg, void *thread_ctx, const struct httpd_request *req,
+		    struct httpd_response *resp);
 
 /* A state db reader for one listener thread, each its own (NULL if the db cannot be opened). */
 void *routes_thread_init(void *arg);

@@ -28,6 +28,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "daemon/alerttrack.h"
+#include "daemon/gzpage.h"
 #include "daemon/hooks.h"
 #include "daemon/rollmgr.h"
 #include "daemon/routes.h"
@@ -127,6 +128,7 @@ struct service {
 	size_t n_delivering;
 	struct httpd *http, *control;
 	struct snapshot_box snaps;
+	struct gzcache *metrics_gz; /* NULL: /metrics is always sent uncompressed */
 	struct render_daemon_stats stats;
 	unsigned in_flight;
 	bool dirty;
@@ -216,6 +218,7 @@ static void svc_publish(struct service *s)
 		log_err("out of memory publishing the status");
 		return;
 	}
+	gzcache_published(s->metrics_gz);
 	s->dirty = false;
 }
 
@@ -1188,6 +1191,11 @@ struct snapshot *service_snapshot(struct service *s)
 	return snapshot_acquire(&s->snaps);
 }
 
+struct gzpage *service_metrics_gzip(struct service *s)
+{
+	return gzcache_get(s->metrics_gz);
+}
+
 bool service_healthy(struct service *s)
 {
 	return (int64_t)time(NULL) - atomic_load(&s->heartbeat) <= SVC_HEALTHY_S;
@@ -1396,6 +1404,7 @@ static void svc_cleanup(struct service *s)
 
 	httpd_stop(s->http);
 	httpd_stop(s->control);
+	gzcache_stop(s->metrics_gz);
 	runner_free(s->runner); /* stops the workers: no result comes after this */
 	while ((j = s->outstanding) != NULL) {
 		s->outstanding = j->next;
@@ -1451,6 +1460,9 @@ int service_run(const char *config_path, struct config *cfg)
 		log_err("out of memory");
 		svc_cleanup(s);
 		return 1;
+	}
+	if (gzcache_start(&s->snaps, SNAPSHOT_METRICS, &s->metrics_gz) < 0) {
+		log_warning("cannot start compressing /metrics: it is sent uncompressed");
 	}
 	r = svc_events(s);
 	if (r == 0) {

@@ -16,6 +16,7 @@
 #include "daemon/snapshot.h"
 
 struct service;
+struct gzpage;
 
 /*
  * Runs the daemon with cfg (taken over) read from config_path until SIGTERM
@@ -28,6 +29,8 @@ int service_run(const char *config_path, struct config *cfg);
 
 /* The current snapshot, referenced (snapshot_release it); NULL before the first. */
 struct snapshot *service_snapshot(struct service *s);
+/* /metrics compressed, with a reference, or NULL: send it uncompressed (gzpage.h). */
+struct gzpage *service_metrics_gzip(struct service *s);
 
 /* Whether the loop ran recently (GET /healthz). */
 bool service_healthy(struct service *s);

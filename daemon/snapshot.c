@@ -136,6 +136,7 @@ void view_unref(struct view *v)
 int snapshot_box_init(struct snapshot_box *b)
 {
 	b->current = NULL;
+	b->published = 0;
 	return pthread_mutex_init(&b->lock, NULL) == 0 ? 0 : -ENOMEM;
 }
 
@@ -167,10 +168,21 @@ int snapshot_publish(struct snapshot_box *b, struct view *const *views, size_t n
 	}
 	pthread_mutex_lock(&b->lock);
 	old = b->current;
+	s->seq = ++b->published;
 	b->current = s;
 	pthread_mutex_unlock(&b->lock);
 	snapshot_release(old); /* readers still holding it keep it alive */
 	return 0;
+}
+
+uint64_t snapshot_box_seq(struct snapshot_box *b)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&b->lock);
+	seq = b->published;
+	pthread_mutex_unlock(&b->lock);
+	return seq;
 }
 
 struct snapshot *snapshot_acquire(struct snapshot_box *b)

@@ -51,6 +51,7 @@ enum snapshot_page_kind {
 
 struct snapshot {
 	atomic_uint ref;
+	uint64_t seq;	   /* 1, 2, ... in the order published */
 	int64_t published; /* unix time */
 	struct render_daemon_stats stats;
 	size_t n;
@@ -68,6 +69,7 @@ void view_unref(struct view *v);
 struct snapshot_box {
 	pthread_mutex_t lock;
 	struct snapshot *current;
+	uint64_t published; /* snapshots published so far: the current one's seq */
 };
 
 int snapshot_box_init(struct snapshot_box *b);
@@ -80,6 +82,8 @@ void snapshot_box_destroy(struct snapshot_box *b);
 int snapshot_publish(struct snapshot_box *b, struct view *const *views, size_t n,
 		     const struct render_daemon_stats *stats, int64_t now);
 
+/* The current snapshot's seq (0 before the first publish). */
+uint64_t snapshot_box_seq(struct snapshot_box *b);
 /* The current snapshot with a reference for the caller (NULL before the first publish). */
 struct snapshot *snapshot_acquire(struct snapshot_box *b);
 void snapshot_release(struct snapshot *s);

@@ -188,6 +188,16 @@ alert {{ {" ".join(alert)} }}
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
+    def get_raw(self, path, method="GET", headers=None):
+        """(status, headers, body bytes as sent) of a request to the TCP listener."""
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
     def json(self, path):
         status, body = self.get(path)
         assert status == 200, f"GET {path}: {status} {body}"

@@ -5,6 +5,7 @@ exactly once per transition across a restart, reloads with a broken config, a st
 cannot be opened, and many domains checked on time while one endpoint hangs."""
 
 import collections
+import gzip
 import json
 import os
 import signal
@@ -114,6 +115,69 @@ def test_status_metrics_page_and_control(bed, daemons):
     assert c["env"]["XDANE_DOMAIN"] == bad.name and c["env"]["XDANE_STATE"] == "firing"
     assert c["env"]["XDANE_SEVERITY"] == "critical" and c["env"]["XDANE_MESSAGE"]
     assert c["stdin"]["domain"] == bad.name and c["stdin"]["code"] == "TLSA_MISMATCH"
+
+
+def test_metrics_compressed_for_clients_that_ask(bed, daemons):
+    """/metrics with Accept-Encoding: gzip (as Prometheus sends it): the page compressed once
+    and shared (daemon/gzpage.h), the same samples as the plain page, and following the checks."""
+    good = bed.good.name
+    d = daemons({good: ""}, interval=3600).start()
+    d.wait("the first check on /metrics",
+           lambda: f'xdane_last_check_timestamp_seconds{{domain="{good}"}}' in d.get("/metrics")[1])
+    gz = {"Accept-Encoding": "gzip"}
+
+    # The first request for it may be answered plain (none is made yet); then compressed.
+    def compressed():
+        status, headers, body = d.get_raw("/metrics", headers=gz)
+        assert status == 200 and headers["Vary"] == "Accept-Encoding"
+        return (headers, body) if headers["Content-Encoding"] == "gzip" else None
+    headers, body = d.wait("a compressed /metrics", compressed, timeout=10)
+    assert int(headers["Content-Length"]) == len(body)
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = gzip.decompress(body).decode()
+
+    # Nothing changes between checks an hour apart: the plain page is the same text.
+    status, headers, plain = d.get_raw("/metrics")
+    assert status == 200 and headers["Content-Encoding"] is None
+    assert headers["Vary"] == "Accept-Encoding"
+    assert text == plain.decode()
+    assert len(body) * 4 < len(plain)
+    assert promtool_check_metrics(text) == (0, "")
+
+    # A weight of 0 refuses gzip; other codings alone get the plain page.
+    for refused in ("gzip;q=0", "identity", "br", "*;q=0"):
+        status, headers, body = d.get_raw("/metrics", headers={"Accept-Encoding": refused})
+        assert status == 200 and headers["Content-Encoding"] is None, refused
+        assert body == plain
+    status, headers, body = d.get_raw("/metrics", method="HEAD", headers=gz)
+    assert status == 200 and headers["Content-Encoding"] == "gzip" and body == b""
+    # Only /metrics: the other pages stay plain.
+    status, headers, _ = d.get_raw("/status", headers=gz)
+    assert status == 200 and headers["Content-Encoding"] is None
+
+    # A new check shows in the compressed page within moments.
+    before = metric_value(text, f'xdane_last_check_timestamp_seconds{{domain="{good}"}}')
+    time.sleep(1.1)  # the timestamps have a resolution of a second
+    t = time.time()
+    assert d.ctl("trigger", good).returncode == 0
+    d.checked_after(good, t)
+
+    def newer():
+        status, headers, body = d.get_raw("/metrics", headers=gz)
+        if headers["Content-Encoding"] != "gzip":
+            return None
+        v = metric_value(gzip.decompress(body).decode(),
+                         f'xdane_last_check_timestamp_seconds{{domain="{good}"}}')
+        return v if v > before else None
+    d.wait("the new check in the compressed /metrics", newer, timeout=15)
+
+
+def metric_value(text, series):
+    """The value of the sample `series` (name and labels as written) in a /metrics text."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"no {series} in /metrics")
 
 
 def _transitions(calls):
