@@ -27,8 +27,10 @@ that no domain is checked twice, and schedule.c spreads first checks over min(in
 Last, xdaned is restarted on the first run's state db (so /metrics holds all N domains from
 the start, as after any restart) and `wrk` loads /metrics while the re-sweep runs: requests/s,
 p50/p99/max latency, the body size, VmHWM after; and the sweep under that load. wrk runs once
-per --wrk-connections value, one after the other: 8 connections on 2 threads (requests queue
-on xdaned's one HTTP thread), then 1 (what a Prometheus scrape sees).
+per --wrk-connections and --wrk-encodings value, one after the other: 8 connections on 2
+threads, then 1 (what a Prometheus scrape sees), each asking for gzip (as Prometheus does: the
+page compressed once per change and shared, daemon/gzpage.h) and then not (the page generated
+per request).
 
 It prints figures and a table and never fails on time (STYLE.md). Goals (issue 5): RSS <= 64
 MiB, /metrics p99 < 100 ms. Hermetic: everything listens on loopback, xdaned resolves through
@@ -37,6 +39,7 @@ the bed's Prosody only.
 
     /usr/bin/python3 tests/bench/bench_daemon.py [--domains 10000] [--max-checks 256,64,1024]
         [--services xmpp-client] [--no-serve] [--wrk-duration 20] [--wrk-connections 8,1]
+        [--wrk-encodings gzip,identity]
         [--perf] [--keep] [--build DIR]
 
 Quick mode: --domains 1000 (~25 s of bring-up, sweeps of ~30 s: the first-check spread).
@@ -92,9 +95,19 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_get(port, path, timeout=30):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+def http_get(port, path, timeout=30, headers=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
         return r.status, r.read()
+
+
+# What wrk sends per --wrk-encodings value: gzip is what Prometheus asks for.
+ENCODING_HEADERS = {"gzip": {"Accept-Encoding": "gzip"}, "identity": {}}
+
+
+def metrics_body_bytes(port, encoding):
+    """Bytes of one /metrics response as sent to a client of that encoding."""
+    return len(http_get(port, "/metrics", headers=ENCODING_HEADERS[encoding])[1])
 
 
 def metric_values(body, prefix):
@@ -266,10 +279,13 @@ def wrk_ms(text):
     return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
 
 
-def run_wrk(port, args, duration, connections, out_path):
+def run_wrk(port, args, duration, connections, encoding, out_path):
     """`wrk --latency` on /metrics; returns its figures (latencies in ms)."""
     argv = [WRK, f"-t{min(args.wrk_threads, connections)}", f"-c{connections}", f"-d{duration}s",
-            "--timeout", "10s", "--latency", f"http://127.0.0.1:{port}/metrics"]
+            "--timeout", "10s", "--latency"]
+    for k, v in ENCODING_HEADERS[encoding].items():
+        argv += ["-H", f"{k}: {v}"]
+    argv.append(f"http://127.0.0.1:{port}/metrics")
     p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
     with open(out_path, "w") as f:
         f.write(p.stdout + p.stderr)
@@ -289,6 +305,7 @@ def run_wrk(port, args, duration, connections, out_path):
     r["socket_errors"] = m.group(1).strip() if m else ""
     r["argv"] = " ".join(argv)
     r["connections"] = connections
+    r["encoding"] = encoding
     return r
 
 
@@ -361,6 +378,9 @@ def main():
     ap.add_argument("--wrk-threads", type=int, default=2)
     ap.add_argument("--wrk-connections", default="8,1",
                     help="comma-separated; one wrk run each (1: what one Prometheus scrape sees)")
+    ap.add_argument("--wrk-encodings", default="gzip,identity",
+                    help="comma-separated; wrk runs with each (gzip: Accept-Encoding: gzip, as "
+                         "Prometheus sends; identity: none)")
     ap.add_argument("--perf", action="store_true",
                     help="one more sweep (the first --max-checks value) under perf record -g")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -377,6 +397,11 @@ def main():
     max_checks = [int(x) for x in args.max_checks.split(",") if x]
     services = [s for s in args.services.split(",") if s]
     conns = [int(x) for x in args.wrk_connections.split(",") if x]
+    encodings = [e for e in args.wrk_encodings.split(",") if e]
+    for e in encodings:
+        if e not in ENCODING_HEADERS:
+            raise SystemExit(f"--wrk-encodings: {e}: gzip or identity")
+    loads = [(c, e) for c in conns for e in encodings]
     sweep_timeout = args.sweep_timeout or 120 + 0.1 * args.domains
     serve = not args.no_serve
     with open("/proc/loadavg") as f:
@@ -428,11 +453,12 @@ def main():
                     with open(os.path.join(work, "metrics.txt"), "wb") as f:
                         f.write(body)  # for --keep: what a scrape of N domains holds
                     r["wrk"] = []
-                    for c in conns:
-                        w = run_wrk(d.port, args, args.wrk_idle_duration, c,
-                                    os.path.join(work, f"wrk-idle-c{c}.txt"))
+                    for c, e in loads:
+                        w = run_wrk(d.port, args, args.wrk_idle_duration, c, e,
+                                    os.path.join(work, f"wrk-idle-c{c}-{e}.txt"))
                         w.update(label=f"idle (no check running), {c} connection"
-                                       f"{'s' if c > 1 else ''}", body=len(body),
+                                       f"{'s' if c > 1 else ''}, {e}",
+                                 body=metrics_body_bytes(d.port, e),
                                  hwm_kib=process_mem_kib(d.pid)[0], checks_during=None)
                         r["wrk"].append(w)
                         print_wrk(w)
@@ -456,12 +482,12 @@ def main():
                 return checked_in_db(d, int(d.u0))
 
             def load():
-                for c in conns:
+                for c, e in loads:
                     before = checked_since_start()
-                    w = run_wrk(d.port, args, args.wrk_duration, c,
-                                os.path.join(work, f"wrk-load-c{c}.txt"))
-                    w.update(label=f"while checks run, {c} connection{'s' if c > 1 else ''}",
-                             body=len(http_get(d.port, "/metrics")[1]),
+                    w = run_wrk(d.port, args, args.wrk_duration, c, e,
+                                os.path.join(work, f"wrk-load-c{c}-{e}.txt"))
+                    w.update(label=f"while checks run, {c} connection{'s' if c > 1 else ''}, {e}",
+                             body=metrics_body_bytes(d.port, e),
                              hwm_kib=process_mem_kib(d.pid)[0],
                              checks_during=(before, checked_since_start()))
                     loaded.append(w)
@@ -505,13 +531,14 @@ def main():
     sweep_hwm = max(r["hwm_kib"] for r in runs if not r.get("under_wrk"))
     all_hwm = max([r["hwm_kib"] for r in runs] +
                   [w["hwm_kib"] for r in runs for w in r.get("wrk", [])])
-    p99 = {c: max(w["p99"] for r in runs for w in r.get("wrk", []) if w["connections"] == c)
-           for c in conns}
+    p99 = {(c, e): max(w["p99"] for r in runs for w in r.get("wrk", [])
+                       if (w["connections"], w["encoding"]) == (c, e))
+           for c, e in loads}
     print(f"\ngoals: RSS <= 64 MiB: checks alone {'met' if sweep_hwm <= 65536 else 'NOT met'} "
           f"({mib(sweep_hwm)}), with wrk on /metrics {'met' if all_hwm <= 65536 else 'NOT met'} "
           f"({mib(all_hwm)}); /metrics p99 < 100 ms (worst run): " +
-          "; ".join(f"{c} connection{'s' if c > 1 else ''} {'met' if v < 100 else 'NOT met'} "
-                    f"({v:.1f} ms)" for c, v in p99.items()))
+          "; ".join(f"{c} connection{'s' if c > 1 else ''} {e} {'met' if v < 100 else 'NOT met'} "
+                    f"({v:.1f} ms)" for (c, e), v in p99.items()))
 
 if __name__ == "__main__":
     main()
