@@ -97,6 +97,11 @@ struct gzpage *gzpage_make(struct snapshot *s, enum snapshot_page_kind kind,
 	if (p == NULL) {
 		return NULL;
 	}
+	if (p->len < cap) { /* give back what the estimate overshot */
+		struct gzpage *fit = realloc(p, sizeof(*p) + p->len);
+
+		p = fit != NULL ? fit : p;
+	}
 	atomic_init(&p->ref, 1);
 	p->seq = s->seq;
 	p->taken_ms = 0;

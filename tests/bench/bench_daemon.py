@@ -51,6 +51,7 @@ import argparse
 import contextlib
 import os
 import re
+import shlex
 import signal
 import socket
 import sqlite3
@@ -303,7 +304,7 @@ def run_wrk(port, args, duration, connections, encoding, out_path):
     r["non2xx"] = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: (.*)", text)
     r["socket_errors"] = m.group(1).strip() if m else ""
-    r["argv"] = " ".join(argv)
+    r["argv"] = shlex.join(argv)
     r["connections"] = connections
     r["encoding"] = encoding
     return r
