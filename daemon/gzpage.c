@@ -12,12 +12,17 @@
 
 #define GZPAGE_BLOCK (64 * 1024) /* read from the page at a time, as httpd sends it */
 
-static int64_t gz_now_ms(void)
+static int64_t gz_clock_ms(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t gz_now_ms(void)
+{
+	return gz_clock_ms(CLOCK_MONOTONIC);
 }
 
 /* Grows p's data to at least twice its capacity; NULL (p freed) on -ENOMEM. */
@@ -121,9 +126,11 @@ void gzpage_unref(struct gzpage *p)
 	}
 }
 
-bool gzpage_fresh(const struct gzpage *p, uint64_t current, int64_t now_ms)
+bool gzcache_fresh(uint64_t seq, uint64_t current, int64_t stale_ms, int64_t now_ms,
+		   int64_t max_lag_ms)
 {
-	return p != NULL && (p->seq == current || now_ms - p->taken_ms <= GZCACHE_MAX_LAG_MS);
+	/* stale_ms 0 with a newer snapshot: published, and gzcache_published is on its way. */
+	return seq == current || stale_ms == 0 || now_ms - stale_ms <= max_lag_ms;
 }
 
 /* --- the compressing thread -------------------------------------------------------- */
@@ -134,12 +141,14 @@ struct gzcache {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
+	int64_t max_lag_ms;
 	atomic_bool stopping;
 	/* Under lock: */
 	struct gzpage *page; /* the newest made */
+	int64_t stale_ms;    /* when a snapshot newer than page's was published (0: none yet) */
 	int64_t asked_ms;    /* the last request for it (0: none yet) */
-	int64_t last_start_ms, last_cost_ms;
-	bool idle;    /* the thread waits for a change or a request */
+	int64_t last_start_ms, last_cpu_ms; /* of the last compression */
+	bool idle;			    /* the thread waits for a change or a request */
 	bool failing; /* the last compression ran out of memory: logged once */
 };
 
@@ -151,10 +160,14 @@ static bool gzcache_wanted(const struct gzcache *c, uint64_t current, int64_t no
 	return asked && current != 0 && (c->page == NULL || c->page->seq != current);
 }
 
-/* When the next compression may start (under c->lock): the thread's share of a core is bounded. */
+/*
+ * When the next compression may start (under c->lock): the thread's share of
+ * a core is bounded. By CPU time, not wall time: on a busy machine a
+ * compression takes longer but costs the same, and the page must keep up.
+ */
 static int64_t gzcache_due(const struct gzcache *c)
 {
-	int64_t gap = c->last_cost_ms * GZCACHE_GAP_PER_MS;
+	int64_t gap = c->last_cpu_ms * GZCACHE_GAP_PER_MS;
 
 	return c->last_start_ms + (gap > GZCACHE_MIN_GAP_MS ? gap : GZCACHE_MIN_GAP_MS);
 }
@@ -170,6 +183,7 @@ static void gzcache_wait_until(struct gzcache *c, int64_t due_ms)
  */
 static void gzcache_compress(struct gzcache *c, int64_t start)
 {
+	int64_t cpu = gz_clock_ms(CLOCK_THREAD_CPUTIME_ID);
 	struct snapshot *s;
 	struct gzpage *p, *old = NULL;
 
@@ -182,10 +196,12 @@ static void gzcache_compress(struct gzcache *c, int64_t start)
 		p->taken_ms = start;
 	}
 	pthread_mutex_lock(&c->lock);
-	c->last_cost_ms = gz_now_ms() - start;
+	c->last_cpu_ms = gz_clock_ms(CLOCK_THREAD_CPUTIME_ID) - cpu;
 	if (p != NULL) {
 		old = c->page;
 		c->page = p;
+		/* Published meanwhile: then stale since it was taken, at the latest. */
+		c->stale_ms = p->seq == snapshot_box_seq(c->box) ? 0 : start;
 		c->failing = false;
 	} else if (!atomic_load(&c->stopping) && !c->failing) {
 		log_err("out of memory compressing a page: it is sent uncompressed");
@@ -218,7 +234,8 @@ static void *gzcache_main(void *arg)
 	return NULL;
 }
 
-int gzcache_start(struct snapshot_box *box, enum snapshot_page_kind kind, struct gzcache **ret)
+int gzcache_start(struct snapshot_box *box, enum snapshot_page_kind kind, int64_t max_lag_ms,
+		  struct gzcache **ret)
 {
 	struct gzcache *c = calloc(1, sizeof(*c));
 	pthread_condattr_t ca;
@@ -230,6 +247,7 @@ int gzcache_start(struct snapshot_box *box, enum snapshot_page_kind kind, struct
 	}
 	c->box = box;
 	c->kind = kind;
+	c->max_lag_ms = max_lag_ms;
 	atomic_init(&c->stopping, false);
 	if (pthread_mutex_init(&c->lock, NULL) != 0) {
 		free(c);
@@ -276,6 +294,9 @@ void gzcache_published(struct gzcache *c)
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
+	if (c->page != NULL && c->stale_ms == 0) {
+		c->stale_ms = gz_now_ms(); /* the page was the newest until now */
+	}
 	if (c->idle) {
 		pthread_cond_signal(&c->cond);
 	}
@@ -295,7 +316,9 @@ struct gzpage *gzcache_get(struct gzcache *c)
 	now = gz_now_ms();
 	pthread_mutex_lock(&c->lock);
 	c->asked_ms = now;
-	p = gzpage_fresh(c->page, current, now) ? gzpage_ref(c->page) : NULL;
+	p = c->page != NULL && gzcache_fresh(c->page->seq, current, c->stale_ms, now, c->max_lag_ms)
+		    ? gzpage_ref(c->page)
+		    : NULL;
 	/* Wake the thread only from its idle wait: a wait for its due time ends by itself. */
 	if (c->idle && gzcache_wanted(c, current, now)) {
 		pthread_cond_signal(&c->cond);

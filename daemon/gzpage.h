@@ -9,11 +9,12 @@
  * ~45 ms, too much for every request. So a thread of its own compresses the
  * current snapshot's page after it changed, at most once a second and with
  * at most a tenth of a core, and a request takes the newest compressed page
- * with a reference: a copy of 0.6 MB. A page made from an older snapshot
- * than the current one answers for GZCACHE_MAX_LAG_MS after it was taken;
- * past that, or before the first one is made, a request is answered
- * uncompressed, which every client accepts. The thread works only while
- * clients ask for gzip (one did in the last GZCACHE_DEMAND_MS).
+ * with a reference: it is sent as it is. Once a newer snapshot is published,
+ * the page answers for max_lag_ms more (GZCACHE_MAX_LAG_MS in xdaned), which
+ * is long enough for the next one to be made; past that, or before the first
+ * is made, a request is answered uncompressed, which every client accepts.
+ * The thread works only while clients ask for gzip (one did in the last
+ * GZCACHE_DEMAND_MS).
  */
 #ifndef XDANE_DAEMON_GZPAGE_H
 #define XDANE_DAEMON_GZPAGE_H
@@ -48,14 +49,20 @@ struct gzpage *gzpage_make(struct snapshot *s, enum snapshot_page_kind kind,
 struct gzpage *gzpage_ref(struct gzpage *p);
 void gzpage_unref(struct gzpage *p);
 
-/* Whether p may answer a request at now_ms while snapshot current is the newest. */
-bool gzpage_fresh(const struct gzpage *p, uint64_t current, int64_t now_ms);
+/*
+ * Whether a page made from snapshot seq may answer a request at now_ms while
+ * snapshot current is the newest; stale_ms is when gzcache_published said a
+ * newer one was (0: not yet, so it has just been).
+ */
+bool gzcache_fresh(uint64_t seq, uint64_t current, int64_t stale_ms, int64_t now_ms,
+		   int64_t max_lag_ms);
 
 /* A compressing thread for the pages of kind of the snapshots published in box. */
 struct gzcache;
 
 /* Starts it; -ENOMEM or -EAGAIN (no thread), and then requests are answered uncompressed. */
-int gzcache_start(struct snapshot_box *box, enum snapshot_page_kind kind, struct gzcache **ret);
+int gzcache_start(struct snapshot_box *box, enum snapshot_page_kind kind, int64_t max_lag_ms,
+		  struct gzcache **ret);
 /* Stops the thread (a compression under way ends at its next block) and frees c (NULL: none). */
 void gzcache_stop(struct gzcache *c);
 /* Tells c that box has a new snapshot. */

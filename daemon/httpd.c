@@ -172,7 +172,14 @@ static enum MHD_Result httpd_send(struct MHD_Connection *c, struct httpd_respons
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (resp->stream != NULL) {
+	if (resp->shared != NULL) {
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+			resp->len, (void *)resp->shared, resp->stream_free, resp->stream_cls);
+		if (r == NULL) {
+			resp->stream_free(resp->stream_cls);
+			return MHD_NO;
+		}
+	} else if (resp->stream != NULL) {
 		struct httpd_response *held = malloc(sizeof(*held));
 
 		if (held == NULL) {

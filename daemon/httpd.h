@@ -46,6 +46,11 @@ struct httpd_response {
 	httpd_stream_fn stream;
 	void *stream_cls;
 	void (*stream_free)(void *cls);
+	/*
+	 * Or len bytes at shared, sent as they are (no copy) and kept alive by
+	 * stream_cls until stream_free(stream_cls) after the response.
+	 */
+	const void *shared;
 };
 
 /*

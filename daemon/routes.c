@@ -235,51 +235,27 @@ static long routes_page_read(void *cls, char *buf, size_t max)
 	return (long)snapshot_reader_read(cls, buf, max);
 }
 
-/* A compressed page being sent. */
-struct routes_gz {
-	struct gzpage *page;
-	size_t sent;
-};
-
-static long routes_gz_read(void *cls, char *buf, size_t max)
+/* gzpage_unref as an httpd free callback. */
+static void routes_gz_free(void *page)
 {
-	struct routes_gz *g = cls;
-	size_t n = g->page->len - g->sent < max ? g->page->len - g->sent : max;
-
-	memcpy(buf, g->page->data + g->sent, n);
-	g->sent += n;
-	return (long)n;
-}
-
-static void routes_gz_free(void *cls)
-{
-	struct routes_gz *g = cls;
-
-	gzpage_unref(g->page);
-	free(g);
+	gzpage_unref(page);
 }
 
 /* /metrics compressed, if a fresh enough page is made (gzpage.h); false: send it plain. */
 static bool routes_metrics_gzip(struct service *s, struct httpd_response *resp)
 {
-	struct routes_gz *g;
 	struct gzpage *p = service_metrics_gzip(s);
 
 	if (p == NULL) {
 		return false;
 	}
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		gzpage_unref(p);
-		return false;
-	}
-	g->page = p;
 	resp->status = 200;
 	resp->content_type = CT_PROM;
 	resp->content_encoding = "gzip";
-	resp->stream = routes_gz_read;
-	resp->stream_cls = g;
-	resp->stream_free = routes_gz_free;
+	resp->shared = p->data;
 	resp->len = p->len;
+	resp->stream_cls = p;
+	resp->stream_free = routes_gz_free;
 	return true;
 }
 

@@ -1461,7 +1461,7 @@ int service_run(const char *config_path, struct config *cfg)
 		svc_cleanup(s);
 		return 1;
 	}
-	if (gzcache_start(&s->snaps, SNAPSHOT_METRICS, &s->metrics_gz) < 0) {
+	if (gzcache_start(&s->snaps, SNAPSHOT_METRICS, GZCACHE_MAX_LAG_MS, &s->metrics_gz) < 0) {
 		log_warning("cannot start compressing /metrics: it is sent uncompressed");
 	}
 	r = svc_events(s);

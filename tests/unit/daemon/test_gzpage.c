@@ -2,9 +2,10 @@
 /*
  * Unit tests for daemon/gzpage: a compressed page inflates to the page
  * itself, byte for byte; a compression told to stop gives up; which pages
- * may answer (the current snapshot's, or an older one's for a while); and
- * the cache's thread: nothing before a client asks, then the current page,
- * then the next one after a publish.
+ * may answer (the current snapshot's, or an older one's for a while after a
+ * newer one was published); and the cache's thread: nothing before a client
+ * asks, then the current page, then the next one after a publish, the old one
+ * answering meanwhile, and none past the lag.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -137,14 +138,16 @@ static void stopped_compression_gives_up(void **state)
 
 static void fresh_pages(void **state)
 {
-	struct gzpage p = {.seq = 5, .taken_ms = 100000};
-
 	(void)state;
-	assert_false(gzpage_fresh(NULL, 5, 100000));
-	assert_true(gzpage_fresh(&p, 5, 100000));
-	assert_true(gzpage_fresh(&p, 5, 100000 + 24 * 3600 * 1000)); /* current: any age */
-	assert_true(gzpage_fresh(&p, 6, 100000 + GZCACHE_MAX_LAG_MS));
-	assert_false(gzpage_fresh(&p, 6, 100000 + GZCACHE_MAX_LAG_MS + 1));
+	/* The newest snapshot's: at any age. */
+	assert_true(gzcache_fresh(5, 5, 0, 100000, 5000));
+	assert_true(gzcache_fresh(5, 5, 100, 100000000, 5000));
+	/* An older one's: for max_lag after the newer one was published. */
+	assert_true(gzcache_fresh(5, 6, 100000, 100000, 5000));
+	assert_true(gzcache_fresh(5, 7, 100000, 105000, 5000));
+	assert_false(gzcache_fresh(5, 6, 100000, 105001, 5000));
+	/* Newer, but gzcache_published has not told yet: it has just been published. */
+	assert_true(gzcache_fresh(5, 6, 0, 100000, 5000));
 }
 
 /* Asks c until it answers a page of seq (a request is also what wakes it); NULL after 20 s. */
@@ -169,19 +172,24 @@ static void cache_follows_the_snapshots(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t first = snapshot_box_seq(&f->box);
-	struct timespec pause = {0, 100 * 1000 * 1000};
+	struct timespec pause = {0, 100 * 1000 * 1000}, older = {1, 200 * 1000 * 1000};
 	struct gzcache *c;
 	struct gzpage *p, *q;
 
-	assert_int_equal(gzcache_start(&f->box, SNAPSHOT_METRICS, &c), 0);
+	assert_int_equal(gzcache_start(&f->box, SNAPSHOT_METRICS, 60000, &c), 0);
 	nanosleep(&pause, NULL);
 	assert_null(gzcache_get(c)); /* nobody asked before: nothing made */
 	p = get_page_of(c, first);
 	assert_non_null(p);
+	/*
+	 * A change to a page made a while ago: it still answers (it was the newest
+	 * until now) while the next is made, at least GZCACHE_MIN_GAP_MS after it.
+	 */
+	nanosleep(&older, NULL);
 	assert_int_equal(snapshot_publish(&f->box, f->v, DOMAINS / 2, &f->stats, NOW + 1), 0);
 	gzcache_published(c);
-	q = gzcache_get(c); /* the older page answers meanwhile */
-	assert_ptr_equal(q, p);
+	q = gzcache_get(c);
+	assert_non_null(q);
 	gzpage_unref(q);
 	q = get_page_of(c, first + 1);
 	assert_non_null(q);
@@ -189,6 +197,26 @@ static void cache_follows_the_snapshots(void **state)
 	assert_true(q->taken_ms - p->taken_ms >= GZCACHE_MIN_GAP_MS);
 	gzpage_unref(p);
 	gzpage_unref(q);
+	gzcache_stop(c);
+}
+
+/* Past max_lag after a change, and with no new page made, a request gets none (sent plain). */
+static void stale_page_is_not_served(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec lag = {0, 300 * 1000 * 1000};
+	struct gzcache *c;
+	struct gzpage *p;
+
+	assert_int_equal(gzcache_start(&f->box, SNAPSHOT_METRICS, 200, &c), 0);
+	p = get_page_of(c, snapshot_box_seq(&f->box));
+	assert_non_null(p);
+	/* Published at once: the next page may be made only GZCACHE_MIN_GAP_MS after this one. */
+	assert_int_equal(snapshot_publish(&f->box, f->v, 1, &f->stats, NOW + 1), 0);
+	gzcache_published(c);
+	nanosleep(&lag, NULL);
+	assert_null(gzcache_get(c)); /* 300 ms < GZCACHE_MIN_GAP_MS: no newer page yet */
+	gzpage_unref(p);
 	gzcache_stop(c);
 }
 
@@ -200,6 +228,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stopped_compression_gives_up, setup, teardown),
 		cmocka_unit_test(fresh_pages),
 		cmocka_unit_test_setup_teardown(cache_follows_the_snapshots, setup, teardown),
+		cmocka_unit_test_setup_teardown(stale_page_is_not_served, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
