@@ -140,7 +140,8 @@ struct gzcache {
 	enum snapshot_page_kind kind;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
+	pthread_cond_t cond; /* on CLOCK_MONOTONIC: for the thread */
+	pthread_cond_t made; /* on CLOCK_MONOTONIC: for requests, a page was made */
 	int64_t max_lag_ms;
 	atomic_bool stopping;
 	/* Under lock: */
@@ -149,6 +150,7 @@ struct gzcache {
 	int64_t asked_ms;    /* the last request for it (0: none yet) */
 	int64_t last_start_ms, last_cpu_ms; /* of the last compression */
 	bool idle;			    /* the thread waits for a change or a request */
+	unsigned waiting;		    /* requests waiting for a page (on made) */
 	bool failing; /* the last compression ran out of memory: logged once */
 };
 
@@ -172,11 +174,11 @@ static int64_t gzcache_due(const struct gzcache *c)
 	return c->last_start_ms + (gap > GZCACHE_MIN_GAP_MS ? gap : GZCACHE_MIN_GAP_MS);
 }
 
-static void gzcache_wait_until(struct gzcache *c, int64_t due_ms)
+static void gzcache_wait_until(struct gzcache *c, pthread_cond_t *cond, int64_t due_ms)
 {
 	struct timespec ts = {(time_t)(due_ms / 1000), (long)(due_ms % 1000) * 1000000};
 
-	pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+	pthread_cond_timedwait(cond, &c->lock, &ts);
 }
 
 /* Compresses the current snapshot's page and makes it the newest (called and returns under lock).
@@ -203,6 +205,9 @@ static void gzcache_compress(struct gzcache *c, int64_t start)
 		/* Published meanwhile: then stale since it was taken, at the latest. */
 		c->stale_ms = p->seq == snapshot_box_seq(c->box) ? 0 : start;
 		c->failing = false;
+		if (c->waiting > 0) {
+			pthread_cond_broadcast(&c->made);
+		}
 	} else if (!atomic_load(&c->stopping) && !c->failing) {
 		log_err("out of memory compressing a page: it is sent uncompressed");
 		c->failing = true;
@@ -225,7 +230,7 @@ static void *gzcache_main(void *arg)
 			pthread_cond_wait(&c->cond, &c->lock);
 			c->idle = false;
 		} else if (now < gzcache_due(c)) {
-			gzcache_wait_until(c, gzcache_due(c));
+			gzcache_wait_until(c, &c->cond, gzcache_due(c));
 		} else {
 			gzcache_compress(c, now);
 		}
@@ -256,6 +261,9 @@ int gzcache_start(struct snapshot_box *box, enum snapshot_page_kind kind, int64_
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	r = pthread_cond_init(&c->cond, &ca);
+	if (r == 0 && (r = pthread_cond_init(&c->made, &ca)) != 0) {
+		pthread_cond_destroy(&c->cond);
+	}
 	pthread_condattr_destroy(&ca);
 	if (r != 0) {
 		pthread_mutex_destroy(&c->lock);
@@ -263,6 +271,7 @@ int gzcache_start(struct snapshot_box *box, enum snapshot_page_kind kind, int64_
 		return -ENOMEM;
 	}
 	if (pthread_create(&c->thread, NULL, gzcache_main, c) != 0) {
+		pthread_cond_destroy(&c->made);
 		pthread_cond_destroy(&c->cond);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
@@ -280,9 +289,11 @@ void gzcache_stop(struct gzcache *c)
 	pthread_mutex_lock(&c->lock);
 	atomic_store(&c->stopping, true);
 	pthread_cond_signal(&c->cond);
+	pthread_cond_broadcast(&c->made);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
 	gzpage_unref(c->page);
+	pthread_cond_destroy(&c->made);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -303,25 +314,44 @@ void gzcache_published(struct gzcache *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* The newest page with a reference if it may answer at now, else NULL (under c->lock). */
+static struct gzpage *gzcache_take(struct gzcache *c, uint64_t current, int64_t now)
+{
+	struct gzpage *p = c->page;
+
+	return p != NULL && gzcache_fresh(p->seq, current, c->stale_ms, now, c->max_lag_ms)
+		       ? gzpage_ref(p)
+		       : NULL;
+}
+
 struct gzpage *gzcache_get(struct gzcache *c)
 {
-	uint64_t current;
 	struct gzpage *p;
-	int64_t now;
+	int64_t now, until;
 
 	if (c == NULL) {
 		return NULL;
 	}
-	current = snapshot_box_seq(c->box);
 	now = gz_now_ms();
+	until = now + GZCACHE_WAIT_MS;
 	pthread_mutex_lock(&c->lock);
 	c->asked_ms = now;
-	p = c->page != NULL && gzcache_fresh(c->page->seq, current, c->stale_ms, now, c->max_lag_ms)
-		    ? gzpage_ref(c->page)
-		    : NULL;
-	/* Wake the thread only from its idle wait: a wait for its due time ends by itself. */
-	if (c->idle && gzcache_wanted(c, current, now)) {
-		pthread_cond_signal(&c->cond);
+	for (;;) {
+		uint64_t current = snapshot_box_seq(c->box);
+
+		p = gzcache_take(c, current, now);
+		/* Wake the thread only from its idle wait: a wait for its due time ends by itself.
+		 */
+		if (c->idle && gzcache_wanted(c, current, now)) {
+			pthread_cond_signal(&c->cond);
+		}
+		if (p != NULL || now >= until || atomic_load(&c->stopping)) {
+			break;
+		}
+		c->waiting++;
+		gzcache_wait_until(c, &c->made, until);
+		c->waiting--;
+		now = gz_now_ms();
 	}
 	pthread_mutex_unlock(&c->lock);
 	return p;

@@ -11,10 +11,12 @@
  * at most a tenth of a core, and a request takes the newest compressed page
  * with a reference: it is sent as it is. Once a newer snapshot is published,
  * the page answers for max_lag_ms more (GZCACHE_MAX_LAG_MS in xdaned), which
- * is long enough for the next one to be made; past that, or before the first
- * is made, a request is answered uncompressed, which every client accepts.
- * The thread works only while clients ask for gzip (one did in the last
- * GZCACHE_DEMAND_MS).
+ * is long enough for the next one to be made. Past that, or before the first
+ * is made (the thread works only while clients ask for gzip: one did in the
+ * last GZCACHE_DEMAND_MS), a request waits for the next page, up to
+ * GZCACHE_WAIT_MS, and is then answered uncompressed, which every client
+ * accepts. Waiting is the cheaper: eight clients generating the plain page at
+ * once slowed the compression and each other down to 100-250 ms a request.
  */
 #ifndef XDANE_DAEMON_GZPAGE_H
 #define XDANE_DAEMON_GZPAGE_H
@@ -28,8 +30,9 @@
 
 #define GZCACHE_MAX_LAG_MS 5000
 #define GZCACHE_DEMAND_MS  (10 * 60 * 1000)
+#define GZCACHE_WAIT_MS	   1000 /* for a page, before a request is answered uncompressed */
 #define GZCACHE_MIN_GAP_MS 1000 /* from the start of one compression to the next */
-#define GZCACHE_GAP_PER_MS 10	/* ... and at least this many times the last one's cost */
+#define GZCACHE_GAP_PER_MS 10	/* ... and at least this many times its CPU time */
 
 struct gzpage {
 	atomic_uint ref;
@@ -67,7 +70,10 @@ int gzcache_start(struct snapshot_box *box, enum snapshot_page_kind kind, int64_
 void gzcache_stop(struct gzcache *c);
 /* Tells c that box has a new snapshot. */
 void gzcache_published(struct gzcache *c);
-/* The newest compressed page with a reference, or NULL: answer uncompressed. Counts as demand. */
+/*
+ * The newest compressed page with a reference, waiting for one if need be;
+ * NULL: answer uncompressed. Counts as demand.
+ */
 struct gzpage *gzcache_get(struct gzcache *c);
 
 #endif

@@ -4,8 +4,8 @@
  * itself, byte for byte; a compression told to stop gives up; which pages
  * may answer (the current snapshot's, or an older one's for a while after a
  * newer one was published); and the cache's thread: nothing before a client
- * asks, then the current page, then the next one after a publish, the old one
- * answering meanwhile, and none past the lag.
+ * asks, the first request waiting for it, then the next one after a publish,
+ * the old one answering meanwhile, and past the lag a wait for the next.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,15 +172,15 @@ static void cache_follows_the_snapshots(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t first = snapshot_box_seq(&f->box);
-	struct timespec pause = {0, 100 * 1000 * 1000}, older = {1, 200 * 1000 * 1000};
+	struct timespec older = {1, 200 * 1000 * 1000};
 	struct gzcache *c;
 	struct gzpage *p, *q;
 
 	assert_int_equal(gzcache_start(&f->box, SNAPSHOT_METRICS, 60000, &c), 0);
-	nanosleep(&pause, NULL);
-	assert_null(gzcache_get(c)); /* nobody asked before: nothing made */
-	p = get_page_of(c, first);
+	/* Nothing is made before a client asks; the first one waits for it. */
+	p = gzcache_get(c);
 	assert_non_null(p);
+	assert_int_equal(p->seq, first);
 	/*
 	 * A change to a page made a while ago: it still answers (it was the newest
 	 * until now) while the next is made, at least GZCACHE_MIN_GAP_MS after it.
@@ -200,23 +200,33 @@ static void cache_follows_the_snapshots(void **state)
 	gzcache_stop(c);
 }
 
-/* Past max_lag after a change, and with no new page made, a request gets none (sent plain). */
+/*
+ * Past max_lag after a change, a request waits for the next page rather than
+ * take the old one; it is made GZCACHE_MIN_GAP_MS after the old one at the
+ * earliest, so the wait is measurable.
+ */
 static void stale_page_is_not_served(void **state)
 {
 	struct fixture *f = *state;
-	struct timespec lag = {0, 300 * 1000 * 1000};
+	struct timespec lag = {0, 300 * 1000 * 1000}, t0, t1;
 	struct gzcache *c;
-	struct gzpage *p;
+	struct gzpage *p, *q;
 
 	assert_int_equal(gzcache_start(&f->box, SNAPSHOT_METRICS, 200, &c), 0);
-	p = get_page_of(c, snapshot_box_seq(&f->box));
+	p = gzcache_get(c);
 	assert_non_null(p);
-	/* Published at once: the next page may be made only GZCACHE_MIN_GAP_MS after this one. */
 	assert_int_equal(snapshot_publish(&f->box, f->v, 1, &f->stats, NOW + 1), 0);
 	gzcache_published(c);
 	nanosleep(&lag, NULL);
-	assert_null(gzcache_get(c)); /* 300 ms < GZCACHE_MIN_GAP_MS: no newer page yet */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	q = gzcache_get(c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_non_null(q);
+	assert_int_equal(q->seq, p->seq + 1);
+	assert_true(q->taken_ms - p->taken_ms >= GZCACHE_MIN_GAP_MS);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > 100);
 	gzpage_unref(p);
+	gzpage_unref(q);
 	gzcache_stop(c);
 }
 
