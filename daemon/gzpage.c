@@ -181,8 +181,7 @@ static void gzcache_wait_until(struct gzcache *c, pthread_cond_t *cond, int64_t 
 	pthread_cond_timedwait(cond, &c->lock, &ts);
 }
 
-/* Compresses the current snapshot's page and makes it the newest (called and returns under lock).
- */
+/* Compresses the current snapshot's page and makes it the newest (called and left under lock). */
 static void gzcache_compress(struct gzcache *c, int64_t start)
 {
 	int64_t cpu = gz_clock_ms(CLOCK_THREAD_CPUTIME_ID);

@@ -76,6 +76,66 @@ class Receiver:
         self.server.server_close()
 
 
+class LoopbackServer:
+    """A server of the Prometheus family (prometheus, prometheus-alertmanager) of a test's own:
+    its config and data under `directory`, its log there, listening on 127.0.0.1 at an
+    ephemeral port, ready once GET /-/ready answers 200, stopped by pid. Subclasses say how
+    to run it (`argv`)."""
+
+    name = "server"
+
+    def __init__(self, directory, config_text):
+        self.dir = str(directory)
+        os.makedirs(self.dir, exist_ok=True)
+        self.config = os.path.join(self.dir, f"{self.name}.yml")
+        with open(self.config, "w") as f:
+            f.write(config_text)
+        self.log_path = os.path.join(self.dir, f"{self.name}.log")
+        self.port = free_port()
+        self.proc = None
+
+    def argv(self):
+        raise NotImplementedError
+
+    def start(self, timeout=30):
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n"
+                                     f"{self.log_text()}")
+            try:
+                if self.get("/-/ready")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"{self.name} not ready within {timeout} s:\n{self.log_text()}")
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+    def log_text(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def get(self, path):
+        """(status, body text) of GET path."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
+            return r.status, r.read().decode()
+
+
 class Xdaned:
     """One xdaned with its own directory. `domains` maps a domain to the text inside its
     `domain "NAME" { ... }` block."""

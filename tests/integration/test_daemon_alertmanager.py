@@ -10,15 +10,12 @@ import contextlib
 import datetime as dt
 import json
 import os
-import signal
-import subprocess
 import time
-import urllib.request
 
 import pytest
 
 import testbed.pki
-from daemonrun import Receiver, Xdaned, free_port
+from daemonrun import LoopbackServer, Receiver, Xdaned
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 
@@ -39,64 +36,23 @@ receivers:
 """
 
 
-class Alertmanager:
-    """A prometheus-alertmanager of the test's own: config, storage and log under `directory`,
-    listening on 127.0.0.1 at an ephemeral port, stopped by pid."""
+class Alertmanager(LoopbackServer):
+    """A prometheus-alertmanager of the test's own (no gossip: --cluster.listen-address=)."""
+
+    name = "alertmanager"
 
     def __init__(self, directory, receiver_url):
-        self.dir = str(directory)
-        os.makedirs(self.dir, exist_ok=True)
-        self.config = os.path.join(self.dir, "alertmanager.yml")
-        with open(self.config, "w") as f:
-            f.write(AM_CONFIG.format(url=receiver_url))
-        self.log_path = os.path.join(self.dir, "alertmanager.log")
-        self.port = free_port()
-        self.proc = None
+        super().__init__(directory, AM_CONFIG.format(url=receiver_url))
+
+    def argv(self):
+        return [ALERTMANAGER, f"--config.file={self.config}",
+                f"--storage.path={os.path.join(self.dir, 'data')}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--cluster.listen-address=", "--log.level=debug"]
 
     @property
     def alerts_url(self):
         return f"http://127.0.0.1:{self.port}/api/v2/alerts"
-
-    def start(self, timeout=15):
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [ALERTMANAGER, f"--config.file={self.config}",
-             f"--storage.path={os.path.join(self.dir, 'data')}",
-             f"--web.listen-address=127.0.0.1:{self.port}",
-             "--cluster.listen-address=", "--log.level=debug"],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"alertmanager exited with {self.proc.returncode}:\n"
-                                     f"{self.log_text()}")
-            try:
-                if self.get("/-/ready")[0] == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"alertmanager not ready within {timeout} s:\n{self.log_text()}")
-
-    def stop(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-
-    def log_text(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def get(self, path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
-            return r.status, r.read().decode()
 
     def alerts(self, domain, query=""):
         """The alerts GET /api/v2/alerts[?query] lists for the domain."""

@@ -7,17 +7,11 @@ one ok or info), and the rules put XdaneDomainCritical and XdaneDaneMismatch in 
 the broken domain only."""
 
 import contextlib
-import os
-import signal
-import subprocess
-import time
 import json
+import os
 import urllib.parse
-import urllib.request
 
-import pytest
-
-from daemonrun import Xdaned, free_port
+from daemonrun import LoopbackServer, Xdaned
 
 PROMETHEUS = "/usr/bin/prometheus"
 RULES = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "alerts.rules.yml")
@@ -37,65 +31,25 @@ scrape_configs:
 """
 
 
-class Prometheus:
-    """A Prometheus of the test's own: config, TSDB and log under `directory`, its web API on
-    127.0.0.1 at an ephemeral port."""
+class Prometheus(LoopbackServer):
+    """A Prometheus of the test's own, scraping xdaned at target_port."""
+
+    name = "prometheus"
 
     def __init__(self, directory, target_port):
-        self.dir = str(directory)
-        os.makedirs(self.dir, exist_ok=True)
-        self.config = os.path.join(self.dir, "prometheus.yml")
-        with open(self.config, "w") as f:
-            f.write(PROM_CONFIG.format(rules=os.path.abspath(RULES), port=target_port))
-        self.log_path = os.path.join(self.dir, "prometheus.log")
-        self.port = free_port()
-        self.proc = None
+        super().__init__(directory, PROM_CONFIG.format(rules=os.path.abspath(RULES),
+                                                       port=target_port))
 
-    def start(self, timeout=30):
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [PROMETHEUS, f"--config.file={self.config}",
-             f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
-             f"--web.listen-address=127.0.0.1:{self.port}"],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"prometheus exited with {self.proc.returncode}:\n"
-                                     f"{self.log_text()}")
-            try:
-                if self.api("/-/ready", raw=True) == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"prometheus not ready within {timeout} s:\n{self.log_text()}")
+    def argv(self):
+        return [PROMETHEUS, f"--config.file={self.config}",
+                f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
+                f"--web.listen-address=127.0.0.1:{self.port}"]
 
-    def stop(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-
-    def log_text(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def api(self, path, raw=False, **params):
-        url = f"http://127.0.0.1:{self.port}{path}"
-        if params:
-            url += "?" + urllib.parse.urlencode(params)
-        with urllib.request.urlopen(url, timeout=10) as r:
-            if raw:
-                return r.status
-            doc = json.loads(r.read())
-        assert doc["status"] == "success", doc
+    def api(self, path, **params):
+        """The data of a GET of the HTTP API."""
+        status, body = self.get(f"{path}?{urllib.parse.urlencode(params)}")
+        doc = json.loads(body)
+        assert status == 200 and doc["status"] == "success", doc
         return doc["data"]
 
     def query(self, expr):
