@@ -31,9 +31,10 @@
 /*
  * Threads of the TCP listener. A /metrics of 10,000 domains is 20-25 MB,
  * which a slow client takes a while to read: with one thread every other
- * scrape waited behind it. Pages are built once per snapshot and sent without
- * copying, so a few threads on 2 cores are enough; each has its own state db
- * reader. The control socket serves one person at a time and keeps one.
+ * scrape waited behind it. Pages are generated while they are sent, and the
+ * compressed /metrics is shared without a copy, so a few threads on 2 cores
+ * are enough; each has its own state db reader. The control socket serves
+ * one person at a time and keeps one.
  */
 #define HTTPD_TCP_THREADS 4
 
