@@ -66,7 +66,7 @@ static struct gzpage *gzpage_deflate(struct gzpage *p, size_t *cap, z_stream *z,
 struct gzpage *gzpage_make(struct snapshot *s, enum snapshot_page_kind kind,
 			   const atomic_bool *stop)
 {
-	size_t len, cap, n;
+	size_t len = 0, cap, n;
 	struct snapshot_reader *r = snapshot_reader_new(s, kind, &len);
 	char *in = malloc(GZPAGE_BLOCK);
 	struct gzpage *p = NULL;
