@@ -73,7 +73,7 @@ struct gzpage *gzpage_make(struct snapshot *s, enum snapshot_page_kind kind,
 	z_stream z = {0};
 	int flush;
 
-	/* A page is mostly repeated names and labels: it compresses ~30 times. */
+	/* A page is mostly repeated names and labels: it compresses 20-30 times. */
 	cap = len / 16 + 4096;
 	if (r == NULL || in == NULL || (p = malloc(sizeof(*p) + cap)) == NULL ||
 	    deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16 /* gzip */, 8, Z_DEFAULT_STRATEGY) !=
