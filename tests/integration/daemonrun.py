@@ -5,6 +5,7 @@ its own), starts it, talks to it over HTTP and the control socket, and stops it 
 webhook receiver that records what it is sent."""
 
 import calendar
+import contextlib
 import json
 import os
 import signal
@@ -74,6 +75,21 @@ class Receiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextlib.contextmanager
+def logs_on_failure(*processes, extra=None):
+    """On a failure, prints the tail of each process's log (anything with `log_path` and
+    `log_text()`: Xdaned, a LoopbackServer) and `extra()` if given; pytest shows them with the
+    failed test."""
+    try:
+        yield
+    except BaseException:
+        for p in processes:
+            print(f"--- {type(p).__name__} log ({p.log_path}) ---\n{p.log_text()[-8000:]}")
+        if extra is not None:
+            print(extra())
+        raise
 
 
 class LoopbackServer:

@@ -6,7 +6,6 @@ alert is resolved (Alertmanager 0.25 no longer lists an alert whose endsAt has p
 receiver gets the resolved notification with that endsAt."""
 
 import calendar
-import contextlib
 import datetime as dt
 import json
 import os
@@ -15,7 +14,7 @@ import time
 import pytest
 
 import testbed.pki
-from daemonrun import LoopbackServer, Receiver, Xdaned
+from daemonrun import LoopbackServer, Receiver, Xdaned, logs_on_failure
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 
@@ -82,19 +81,6 @@ def alertmanager(tmp_path):
         receiver.close()
 
 
-@contextlib.contextmanager
-def logs_on_failure(am, daemon):
-    """On a failure, prints Alertmanager's and xdaned's logs (shown with the failed test)."""
-    try:
-        yield
-    except BaseException:
-        print(f"--- alertmanager log ({am.log_path}) ---\n{am.log_text()[-8000:]}")
-        print(f"--- xdaned log ({daemon.log_path}) ---\n{daemon.log_text()[-8000:]}")
-        print(f"--- forwarded to the webhook_config receiver ---\n"
-              f"{json.dumps(am.receiver.bodies(), indent=1)[-8000:]}")
-        raise
-
-
 def identity(code, fields):
     """What tells one alert of a domain from another: a finding of /status/DOMAIN, or
     Alertmanager's labels (ports are strings there)."""
@@ -116,7 +102,9 @@ def test_alertmanager_gets_firing_and_resolved(xdane, bed, tmp_path, alertmanage
                exec_hook=False)
     try:
         d.start()
-        with logs_on_failure(am, d):
+        with logs_on_failure(am, d, extra=lambda: (
+                f"--- forwarded to the webhook_config receiver ---\n"
+                f"{json.dumps(am.receiver.bodies(), indent=1)[-8000:]}")):
             d.wait("a healthy check", lambda: d.report(dom.name)["status"] in ("ok", "info"))
             assert am.alerts(dom.name) == []
 

@@ -6,12 +6,11 @@ stores are the page's (a domain with a mismatched TLSA critical and its DANE mat
 one ok or info), and the rules put XdaneDomainCritical and XdaneDaneMismatch in pending for
 the broken domain only."""
 
-import contextlib
 import json
 import os
 import urllib.parse
 
-from daemonrun import LoopbackServer, Xdaned
+from daemonrun import LoopbackServer, Xdaned, logs_on_failure
 
 PROMETHEUS = "/usr/bin/prometheus"
 RULES = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "alerts.rules.yml")
@@ -64,16 +63,6 @@ class Prometheus(LoopbackServer):
         targets = self.api("/api/v1/targets")["activeTargets"]
         assert len(targets) == 1, targets
         return targets[0]
-
-
-@contextlib.contextmanager
-def logs_on_failure(prom, daemon):
-    try:
-        yield
-    except BaseException:
-        print(f"--- prometheus log ({prom.log_path}) ---\n{prom.log_text()[-6000:]}")
-        print(f"--- xdaned log ({daemon.log_path}) ---\n{daemon.log_text()[-6000:]}")
-        raise
 
 
 def one(vector, **labels):
